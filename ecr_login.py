@@ -1,0 +1,2355 @@
+#!/usr/bin/env python3
+"""ecr-login: the Amazon ECR credential helper for Docker, in one stdlib-only file.
+
+A drop-in replacement for awslabs/amazon-ecr-credential-helper's ``docker-credential-ecr-login``.
+Docker, Podman, skopeo, BuildKit and the kubelet run it with an action (``get``, ``store``,
+``erase``, ``list``, ``version``) and talk to it over stdin and stdout.
+
+How a ``get`` works, in the order the sections of this file follow:
+
+1. REGISTRY NAMES turns the server URL Docker writes on stdin into a ``Registry``: a private
+   ECR registry (account, region, FIPS flag, partition) or ECR Public. Anything else is
+   answered "credentials not found in native keychain" at once, with no network traffic.
+2. CONFIG FILES reads ``~/.aws/config`` and ``~/.aws/credentials`` with a small hand-written
+   parser that follows the cross-SDK profile-file rules.
+3. CREDENTIAL PROVIDERS walks the AWS CLI's credential chain *without fetching anything*: it
+   returns a ``Source`` that knows where credentials would come from (static keys, an assumed
+   role, web identity, SSO, a credential process, a container endpoint, IMDS). A source has a
+   non-secret identity, which is what the token cache is keyed on.
+4. TOKEN CACHE looks the registry up in the Go helper's ``~/.ecr/cache.json`` (same schema,
+   same keys for static keys, so both binaries can share one cache). A live entry is answered
+   straight away: a warm ``get`` reads a few small files and never touches the network.
+5. On a miss the cache takes an OS file lock so that parallel pulls make one call, the source
+   fetches credentials (HTTP, SIGV4), ECR API calls ``GetAuthorizationToken``, and the token
+   is stored (0600 file in a 0700 directory, written to a temp file and renamed).
+6. CLI prints ``{"ServerURL":..,"Username":"AWS","Secret":..}``. Every failure becomes the
+   docker protocol's not-found answer on stdout, with a one-line reason on stderr and in the
+   log (LOG), and never a traceback.
+
+Only the warm path is imported at start-up: ``ssl``, ``urllib``, ``http.client``,
+``subprocess``, ``json``, ``hashlib`` and ``xml`` are imported inside the functions that make a
+network call or spawn a process, because every ``docker pull`` pays for start-up.
+"""
+
+import os
+import sys
+import time
+
+VERSION = "1.0.0"
+PROGRAM = "docker-credential-ecr-login"
+
+# The docker credential-helper protocol's exact strings: Docker and docker-py compare them.
+NOT_FOUND = "credentials not found in native keychain"
+NO_SERVER_URL = "no credentials server URL"
+NO_USERNAME = "no credentials username"
+NOT_IMPLEMENTED = "not implemented"
+USAGE = "Usage: %s <store|get|erase|list|version>" % PROGRAM
+
+# Tokens and credentials this close to expiry are treated as expired, so nothing handed to
+# Docker can run out during the pull that asked for it.
+EXPIRY_MARGIN_SECONDS = 300
+
+# Docker writes one URL; anything much longer is not a registry and is not read in full.
+MAX_STDIN_BYTES = 64 * 1024
+MAX_SERVER_URL_LENGTH = 2048
+
+
+class HelperError(Exception):
+    """A failure explained in one line that is safe to show: it never holds a secret."""
+
+
+class NotECRError(HelperError):
+    """The server URL does not name an ECR registry."""
+
+
+class ConfigError(HelperError):
+    """A config file, a profile or an environment variable is wrong."""
+
+
+class CredentialsError(HelperError):
+    """No usable AWS credentials, or a configured credential source failed."""
+
+
+class AWSError(HelperError):
+    """An AWS endpoint answered with an error, or could not be reached."""
+
+    def __init__(self, message, code="", status=0, retryable=False):
+        HelperError.__init__(self, message)
+        self.code = code
+        self.status = status
+        self.retryable = retryable
+
+
+def env_flag(env, name):
+    """True when an environment variable is set to 'true' in any case, as the AWS SDKs read it."""
+    return env.get(name, "").strip().lower() == "true"
+
+
+def env_number(env, name, default, minimum=0.0):
+    """A non-negative number from the environment; a malformed value is a config error."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError("%s must be a number, not %r" % (name, raw[:40]))
+    if value != value or value < minimum:  # NaN or below the floor
+        raise ConfigError("%s must be at least %s, not %r" % (name, minimum, raw[:40]))
+    return value
+
+
+# ============================================================================================
+# REGISTRY NAMES
+# ============================================================================================
+
+ECR_PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
+ECR_PUBLIC_REGION = "us-east-1"  # the ECR Public API exists only in us-east-1
+
+# The registry DNS suffixes the Go helper's regex accepts, each mapped to the DNS suffix of
+# the ECR API endpoint in that partition. Dual-stack registry hosts (on.aws) still reach the
+# IPv4 API endpoint, as the Go helper does.
+ECR_SUFFIXES = {
+    "amazonaws.com": "amazonaws.com",  # aws, aws-us-gov
+    "amazonaws.com.cn": "amazonaws.com.cn",  # aws-cn
+    "amazonaws.eu": "amazonaws.eu",  # aws-eusc
+    "on.aws": "amazonaws.com",  # dual-stack aws, aws-us-gov
+    "on.amazonwebservices.com.cn": "amazonaws.com.cn",  # dual-stack aws-cn
+    "c2s.ic.gov": "c2s.ic.gov",  # aws-iso
+    "sc2s.sgov.gov": "sc2s.sgov.gov",  # aws-iso-b
+    "cloud.adc-e.uk": "cloud.adc-e.uk",  # aws-iso-e
+    "csp.hci.ic.gov": "csp.hci.ic.gov",  # aws-iso-f
+}
+
+DIGITS = frozenset("0123456789")
+ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+REGION_CHARS = ALNUM | frozenset("-_")
+ACCOUNT_ID_LENGTH = 12
+
+
+class Registry(object):
+    """An ECR registry named by a server URL.
+
+    service is "ecr" or "ecr-public"; account is the 12-digit registry id ("" for ECR
+    Public); api_suffix is the DNS suffix of the ECR API endpoint in the registry's partition.
+    """
+
+    __slots__ = ("host", "service", "account", "region", "fips", "api_suffix")
+
+    def __init__(self, host, service, account, region, fips, api_suffix):
+        self.host = host
+        self.service = service
+        self.account = account
+        self.region = region
+        self.fips = fips
+        self.api_suffix = api_suffix
+
+    @property
+    def is_public(self):
+        return self.service == "ecr-public"
+
+    def __repr__(self):
+        return "Registry(%r)" % self.host
+
+
+def server_url_host(server_url):
+    """The host name in a server URL as Docker writes it: a bare host or https://host, maybe
+    with a port, a path, a query or user info. Lower-cased, since DNS names are."""
+    text = server_url.strip()
+    if not text:
+        raise NotECRError("the server URL is empty")
+    if len(text) > MAX_SERVER_URL_LENGTH:
+        raise NotECRError("the server URL is %d characters long, too long for a registry" % len(text))
+    for char in text:
+        if char <= " " or char == "\x7f":
+            raise NotECRError("the server URL contains spaces or control characters")
+    lowered = text[:8].lower()
+    for scheme in ("https://", "http://"):
+        if lowered.startswith(scheme):
+            text = text[len(scheme):]
+            break
+    for separator in "/?#\\":
+        text = text.split(separator, 1)[0]
+    if "@" in text:  # user info: the host is what follows the last @
+        text = text.rsplit("@", 1)[1]
+    host, colon, port = text.partition(":")
+    if colon and not (port and len(port) <= 5 and DIGITS.issuperset(port) and int(port) <= 65535):
+        raise NotECRError("the server URL has an invalid port %r" % port[:8])
+    if not host:
+        raise NotECRError("the server URL has no host name")
+    return host.lower()
+
+
+def match_registry_host(host):
+    """The Registry a lower-case host name belongs to, or None.
+
+    Same language as the Go helper's anchored regex
+    ^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\.(<partition suffixes>)$,
+    matched by hand because importing ``re`` costs more than the whole warm path.
+    """
+    if host in ECR_PUBLIC_HOSTS:
+        return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, "amazonaws.com")
+    for suffix, api_suffix in ECR_SUFFIXES.items():
+        if host.endswith("." + suffix):
+            break
+    else:
+        return None
+    labels = host[: -len(suffix) - 1].split(".")
+    if len(labels) == 4 and labels[1] == "dkr":  # 123456789012.dkr.ecr[-fips].region
+        account, service_label, region = labels[0], labels[2], labels[3]
+        service_label = "dkr-" + service_label
+    elif len(labels) == 3:  # 123456789012.dkr-ecr[-fips].region
+        account, service_label, region = labels
+    else:
+        return None
+    if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
+        return None
+    if len(account) != ACCOUNT_ID_LENGTH or not DIGITS.issuperset(account):
+        return None
+    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region):
+        return None
+    return Registry(host, "ecr", account, region, service_label.endswith("-fips"), api_suffix)
+
+
+def parse_registry(server_url):
+    """The Registry a server URL names; NotECRError when it names none."""
+    host = server_url_host(server_url)
+    registry = match_registry_host(host)
+    if registry is None:
+        raise NotECRError("%s is not an Amazon ECR registry" % host[:255])
+    return registry
+
+
+def endpoint_override(env, service_env_name):
+    """AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, unless configured endpoints are off."""
+    if env_flag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        return None
+    url = env.get("AWS_ENDPOINT_URL_" + service_env_name, "").strip() or env.get("AWS_ENDPOINT_URL", "").strip()
+    return url.rstrip("/") or None
+
+
+def ecr_endpoint(registry, env):
+    """The ECR API endpoint that issues tokens for a registry."""
+    if registry.is_public:
+        return endpoint_override(env, "ECR_PUBLIC") or "https://api.ecr-public.%s.amazonaws.com" % ECR_PUBLIC_REGION
+    override = endpoint_override(env, "ECR")
+    if override:
+        return override
+    if registry.fips or env_flag(env, "AWS_USE_FIPS_ENDPOINT"):
+        return "https://ecr-fips.%s.%s" % (registry.region, registry.api_suffix)
+    return "https://api.ecr.%s.%s" % (registry.region, registry.api_suffix)
+
+
+# ============================================================================================
+# TIME AND JSON (lean versions for the warm path: no datetime, no re-importing json module)
+# ============================================================================================
+
+
+def days_from_civil(year, month, day):
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def parse_timestamp(text):
+    """Epoch seconds of an RFC 3339 time such as Go writes ("2026-07-21T10:15:30.123456789-07:00")
+    or AWS returns ("2026-07-21T05:15:30Z"). ValueError when it is not one."""
+    if not isinstance(text, str) or len(text) < 20 or len(text) > 40:
+        raise ValueError("not an RFC 3339 time: %r" % (text,))
+    if text[4] != "-" or text[7] != "-" or text[10] not in "Tt " or text[13] != ":" or text[16] != ":":
+        raise ValueError("not an RFC 3339 time: %r" % text)
+    fields = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
+    if not all(DIGITS.issuperset(field) for field in fields):
+        raise ValueError("not an RFC 3339 time: %r" % text)
+    year, month, day, hour, minute, second = (int(field) for field in fields)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 60):
+        raise ValueError("not an RFC 3339 time: %r" % text)
+    rest = text[19:]
+    fraction = 0.0
+    if rest.startswith("."):
+        end = 1
+        while end < len(rest) and rest[end] in DIGITS:
+            end += 1
+        if end == 1:
+            raise ValueError("not an RFC 3339 time: %r" % text)
+        fraction = float("0" + rest[:end])
+        rest = rest[end:]
+    if rest in ("Z", "z"):
+        offset = 0
+    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and DIGITS.issuperset(rest[1:3] + rest[4:6]):
+        offset = (int(rest[1:3]) * 60 + int(rest[4:6])) * 60
+        if rest[0] == "-":
+            offset = -offset
+    else:
+        raise ValueError("not an RFC 3339 time: %r" % text)
+    days = days_from_civil(year, month, day)
+    return days * 86400 + hour * 3600 + minute * 60 + second - offset + fraction
+
+
+def format_go_time(epoch_ns, utc=False):
+    """RFC 3339 with nanoseconds, trailing zeros trimmed, as Go's time.RFC3339Nano writes it:
+    local time with its offset, or UTC with "Z"."""
+    seconds, nanos = divmod(int(epoch_ns), 10 ** 9)
+    parts = time.gmtime(seconds) if utc else time.localtime(seconds)
+    offset = 0 if utc else parts.tm_gmtoff
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % parts[:6]
+    if nanos:
+        text += ("." + "%09d" % nanos).rstrip("0")
+    if not offset:
+        return text + "Z"
+    sign = "-" if offset < 0 else "+"
+    minutes = abs(offset) // 60
+    return text + "%s%02d:%02d" % (sign, minutes // 60, minutes % 60)
+
+
+def now_ns():
+    return time.time_ns() if hasattr(time, "time_ns") else int(time.time() * 1e9)
+
+
+class _JSONScannerContext(object):
+    """The settings object the C JSON scanner reads; the same defaults json.loads uses."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = None
+
+    @staticmethod
+    def parse_constant(name):
+        raise ValueError("JSON constant %s is not allowed" % name)
+
+
+def json_loads(text):
+    """json.loads without importing the json package, whose ``re`` import costs more than the
+    rest of a warm get. Falls back to json when the C scanner is missing (PyPy)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        import _json
+
+        scanner = _json.make_scanner(_JSONScannerContext())
+    except (ImportError, AttributeError, TypeError):
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, end = scanner(text, start)
+    except StopIteration:
+        raise ValueError("not JSON")
+    if text[end:].strip(" \t\n\r"):
+        raise ValueError("extra data after JSON")
+    return value
+
+
+def json_string(value):
+    """A JSON string literal written like Go's encoder: UTF-8 kept, <, > and & escaped."""
+    try:
+        from _json import encode_basestring
+    except ImportError:
+        from json.encoder import py_encode_basestring as encode_basestring
+    text = encode_basestring(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ============================================================================================
+# CONFIG FILES (~/.aws/config and ~/.aws/credentials, by the cross-SDK profile-file rules)
+# ============================================================================================
+
+# Profile names may hold these besides letters and digits; "[profile a b]" or "[profile a!b]"
+# is an invalid name, and its section is ignored rather than failing every call.
+PROFILE_NAME_CHARS = ALNUM | frozenset("-/.%@_:+")
+WHITESPACE = " \t"
+COMMENT_CHARS = "#;"
+# A config file larger than this is not a config file; refuse it rather than parse it.
+MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024
+
+
+class ProfileFile(object):
+    """Sections of one parsed file: profiles and sso-session sections, each a dict of
+    lower-cased keys to values (sub-properties stay raw strings, as the SDKs keep them)."""
+
+    def __init__(self):
+        self.profiles = {}
+        self.sso_sessions = {}
+
+
+def strip_inline_comment(value):
+    """Cut a value at the first ' #' or ' ;' (whitespace, then a comment character)."""
+    for index in range(1, len(value)):
+        if value[index] in COMMENT_CHARS and value[index - 1] in WHITESPACE:
+            return value[:index].rstrip(WHITESPACE)
+    return value
+
+
+def section_target(header, is_config, parsed, prefixed_default):
+    """The dict a section header's properties go into, or None for an ignored section."""
+    if is_config:
+        if header == "default":
+            if prefixed_default[1] is None:
+                prefixed_default[1] = {}
+            return prefixed_default[1]
+        for prefix, table in (("profile", parsed.profiles), ("sso-session", parsed.sso_sessions)):
+            if header.startswith(prefix) and header[len(prefix):len(prefix) + 1] in (" ", "\t"):
+                name = header[len(prefix):].strip(WHITESPACE)
+                break
+        else:
+            return None
+        if table is parsed.profiles and name == "default":
+            prefixed_default[0] = True
+    else:
+        name, table = header, parsed.profiles
+    if not name or not PROFILE_NAME_CHARS.issuperset(name):
+        return None
+    return table.setdefault(name, {})
+
+
+def parse_profile_file(text, is_config, source="config file"):
+    """Parse a shared config (is_config) or credentials file. ConfigError names the line."""
+    parsed = ProfileFile()
+    # [profile default] beats [default] wherever it appears: collect [default] apart, as
+    # [was "[profile default]" seen, properties of "[default]" or None].
+    prefixed_default = [False, None]
+    section = None  # dict of the current section; None before any header or in an ignored one
+    in_section = False
+    key = None  # the last property, which continuation lines extend
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        stripped = line.strip(WHITESPACE)
+        if not stripped or stripped[0] in COMMENT_CHARS:
+            continue
+
+        def fail(message):
+            raise ConfigError("%s line %d: %s" % (source, number, message))
+
+        if line[0] in WHITESPACE:  # continuation of the last property
+            if not in_section:
+                fail("Expected a profile definition, found continuation")
+            if key is None:
+                fail("Expected a property definition, found continuation")
+            if section is None:
+                continue
+            if section[key] == "" or section[key].startswith("\n"):  # sub-properties
+                name, equals, _ = stripped.partition("=")
+                if not equals:
+                    fail("Expected an '=' sign defining a sub-property")
+                if not name.strip(WHITESPACE):
+                    fail("Sub-property did not have a name")
+            section[key] += "\n" + stripped
+            continue
+        if stripped[0] == "[":
+            end = stripped.find("]")
+            if end < 0:
+                fail("Profile definition must end with ']'")
+            trailing = stripped[end + 1:].lstrip(WHITESPACE)
+            if trailing and trailing[0] not in COMMENT_CHARS:
+                fail("Unexpected text after the profile definition")
+            header = stripped[1:end].strip(WHITESPACE)
+            section = section_target(header, is_config, parsed, prefixed_default)
+            in_section, key = True, None
+            continue
+        if not in_section:
+            fail("Expected a profile definition")
+        name, equals, value = stripped.partition("=")
+        if not equals:
+            fail("Expected an '=' sign defining a property")
+        name = name.strip(WHITESPACE).lower()
+        if not name:
+            fail("Property did not have a name")
+        if any(char in WHITESPACE for char in name):
+            key = None  # an invalid property name is ignored, with its continuations
+            continue
+        key = name
+        if section is not None:
+            section[key] = strip_inline_comment(value.strip(WHITESPACE))
+    if not prefixed_default[0] and prefixed_default[1] is not None:
+        parsed.profiles["default"] = prefixed_default[1]
+    return parsed
+
+
+def merge_profile_files(config, credentials):
+    """Profiles of both files merged key by key, the credentials file winning."""
+    profiles = dict((name, dict(values)) for name, values in config.profiles.items())
+    for name, values in credentials.profiles.items():
+        profiles.setdefault(name, {}).update(values)
+    return profiles
+
+
+def home_directory(env, windows=None):
+    """$HOME first, as every AWS SDK does; on Windows then %USERPROFILE%, %HOMEDRIVE%%HOMEPATH%."""
+    if windows is None:
+        windows = os.name == "nt"
+    home = env.get("HOME")
+    if not home and windows:
+        home = env.get("USERPROFILE") or (env.get("HOMEDRIVE", "") + env.get("HOMEPATH", ""))
+    return home or None
+
+
+def expand_home(path, env, windows=None):
+    """Expand a leading ~ with home_directory(); ~user is left alone."""
+    if path == "~" or path.startswith("~/") or path.startswith("~\\"):
+        home = home_directory(env, windows)
+        if home:
+            separator = "\\" if (os.name == "nt" if windows is None else windows) else "/"
+            return home if path == "~" else home.rstrip("/\\") + separator + path[2:]
+    return path
+
+
+def shared_file_paths(env, windows=None):
+    """(config file, credentials file) paths, from AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE
+    or under the home directory; None for a file that has no home to live in."""
+    separator = "\\" if (os.name == "nt" if windows is None else windows) else "/"
+    paths = []
+    for variable, name in (("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "credentials")):
+        path = env.get(variable, "")
+        if path:
+            paths.append(expand_home(os.path.expandvars(path) if windows is None else path, env, windows))
+        else:
+            home = home_directory(env, windows)
+            paths.append(home.rstrip("/\\") + separator + ".aws" + separator + name if home else None)
+    return paths[0], paths[1]
+
+
+def selected_profile_name(env):
+    """(name, explicit): AWS_PROFILE, then AWS_DEFAULT_PROFILE, then "default"."""
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        name = env.get(variable, "").strip()
+        if name:
+            return name, True
+    return "default", False
+
+
+def read_text_file(path, what):
+    """A small text file's content; "" when it does not exist or cannot be read (as the SDKs
+    skip such files); ConfigError when it is not text."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_FILE_BYTES + 1)
+    except (IOError, OSError):
+        return ""
+    if len(data) > MAX_CONFIG_FILE_BYTES:
+        raise ConfigError("%s %s is larger than %d bytes" % (what, path, MAX_CONFIG_FILE_BYTES))
+    if b"\0" in data:
+        raise ConfigError("%s %s is not a text file" % (what, path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("%s %s is not valid UTF-8 text" % (what, path))
+
+
+class SharedConfig(object):
+    """The user's AWS config and credentials files, and the profile the environment selects."""
+
+    def __init__(self, env):
+        self.env = env
+        self.config_path, self.credentials_path = shared_file_paths(env)
+        config = parse_profile_file(read_text_file(self.config_path, "AWS config file"), True, self.config_path) \
+            if self.config_path else ProfileFile()
+        credentials = parse_profile_file(
+            read_text_file(self.credentials_path, "AWS credentials file"), False, self.credentials_path) \
+            if self.credentials_path else ProfileFile()
+        self.config_profiles = config.profiles
+        self.credentials_profiles = credentials.profiles
+        self.profiles = merge_profile_files(config, credentials)
+        self.sso_sessions = config.sso_sessions
+        self.profile_name, self.profile_explicit = selected_profile_name(env)
+
+    def profile(self, name=None):
+        """The merged settings of a profile ({} when it does not exist)."""
+        return self.profiles.get(self.profile_name if name is None else name, {})
+
+    def setting(self, key, default=None):
+        """A setting of the selected profile."""
+        return self.profile().get(key, default)
+
+    def check_selected_profile(self):
+        """A profile named in AWS_PROFILE must exist, as the AWS CLI insists."""
+        if self.profile_explicit and self.profile_name not in self.profiles:
+            raise ConfigError("the config profile (%s) could not be found in %s or %s" % (
+                self.profile_name, self.config_path, self.credentials_path))
+
+
+# ============================================================================================
+# CREDENTIAL PROVIDERS (the AWS CLI's chain, planned without network, fetched on a cache miss)
+# ============================================================================================
+
+# botocore's names for credential_source, matched case-sensitively as botocore does.
+CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+STS_API_VERSION = "2011-06-15"
+# Regions whose STS calls use the global endpoint when sts_regional_endpoints = legacy.
+STS_LEGACY_GLOBAL_REGIONS = frozenset((
+    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+    "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+    "us-east-2", "us-west-1", "us-west-2"))
+CONTAINER_RELATIVE_HOST = "http://169.254.170.2"
+# Hosts the container provider may reach over plain http (besides loopback addresses).
+CONTAINER_HTTP_HOSTS = ("localhost", "169.254.170.2", "169.254.170.23", "fd00:ec2::23")
+IMDS_IPV4_ENDPOINT = "http://169.254.169.254"
+IMDS_IPV6_ENDPOINT = "http://[fd00:ec2::254]"
+IMDS_TOKEN_TTL_SECONDS = "21600"
+# botocore's IMDS defaults: 1 s per request, 1 attempt, so a host that is not EC2 gives up fast.
+IMDS_DEFAULT_TIMEOUT = 1.0
+IMDS_DEFAULT_ATTEMPTS = 1
+CONTAINER_DEFAULT_TIMEOUT = 2.0
+CONTAINER_ATTEMPTS = 3
+PROCESS_DEFAULT_TIMEOUT = 60.0
+MAX_RESPONSE_BYTES = 1024 * 1024
+
+
+class Credentials(object):
+    """AWS credentials; repr() shows the last four characters of the key id and nothing else."""
+
+    __slots__ = ("access_key", "secret_key", "token", "expiry", "account_id")
+
+    def __init__(self, access_key, secret_key, token=None, expiry=None, account_id=None):
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.token = token or None
+        self.expiry = expiry
+        self.account_id = account_id
+
+    def __repr__(self):
+        return "Credentials(%s)" % mask_key(self.access_key)
+
+    def expiring(self, now=None):
+        """True when these credentials run out within EXPIRY_MARGIN_SECONDS."""
+        return self.expiry is not None and self.expiry - EXPIRY_MARGIN_SECONDS <= (now or time.time())
+
+
+def mask_key(access_key):
+    """An access key id as it may be shown: its last four characters."""
+    return "****" + (access_key or "")[-4:]
+
+
+def sha256_digest(data):
+    """SHA-256 without importing hashlib (which loads OpenSSL) on the warm path."""
+    try:
+        from _sha2 import sha256
+    except ImportError:
+        try:
+            from _sha256 import sha256
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data).digest()
+
+
+class Source(object):
+    """Where credentials come from. Planning one needs no network; fetch() does the work.
+
+    identity() is a non-secret description that changes whenever the credentials would:
+    the token cache is keyed on it, so a warm get never has to fetch credentials.
+    """
+
+    kind = "source"
+
+    def identity(self):
+        raise NotImplementedError
+
+    def describe(self):
+        raise NotImplementedError
+
+    def fetch(self, ctx):
+        raise NotImplementedError
+
+
+class StaticSource(Source):
+    """Keys from the environment or a profile. Their identity is the access key id, which is
+    what the Go helper keys its cache on, so both helpers share entries."""
+
+    kind = "static"
+
+    def __init__(self, credentials, origin):
+        self.credentials = credentials
+        self.origin = origin
+
+    def identity(self):
+        return self.credentials.access_key
+
+    def describe(self):
+        return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
+
+    def fetch(self, ctx):
+        return self.credentials
+
+
+class AssumeRoleSource(Source):
+    kind = "assume-role"
+
+    def __init__(self, profile, role_arn, source, settings):
+        self.profile = profile
+        self.role_arn = role_arn
+        self.source = source
+        self.session_name = settings.get("role_session_name") or ""
+        self.external_id = settings.get("external_id") or ""
+        self.mfa_serial = settings.get("mfa_serial") or ""
+        self.duration = settings.get("duration_seconds") or ""
+
+    def identity(self):
+        return "\n".join(("assume-role", self.role_arn, self.external_id, self.session_name, self.mfa_serial,
+                          self.duration, self.source.identity()))
+
+    def describe(self):
+        return "role %s (profile %s) from %s" % (self.role_arn, self.profile, self.source.describe())
+
+    def fetch(self, ctx):
+        source_credentials = self.source.fetch(ctx)
+        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name())]
+        if self.duration:
+            try:
+                params.append(("DurationSeconds", str(int(self.duration))))
+            except ValueError:  # botocore ignores a duration that is not an integer, so do we
+                ctx.log.warning("ignoring duration_seconds %r of profile %s: not an integer" % (
+                    self.duration[:20], self.profile))
+        if self.external_id:
+            params.append(("ExternalId", self.external_id))
+        if self.mfa_serial:
+            params.append(("SerialNumber", self.mfa_serial))
+            params.append(("TokenCode", read_mfa_code(ctx, self.mfa_serial, self.profile)))
+        return sts_call(ctx, "AssumeRole", params, source_credentials)
+
+
+class WebIdentitySource(Source):
+    kind = "web-identity"
+
+    def __init__(self, role_arn, token_file, session_name, origin):
+        self.role_arn = role_arn
+        self.token_file = token_file
+        self.session_name = session_name or ""
+        self.origin = origin
+
+    def identity(self):
+        return "\n".join(("web-identity", self.role_arn, self.token_file, self.session_name))
+
+    def describe(self):
+        return "web identity role %s with token file %s (%s)" % (self.role_arn, self.token_file, self.origin)
+
+    def fetch(self, ctx):
+        token = read_secret_file(self.token_file, "web identity token file").strip()
+        if not token:
+            raise CredentialsError("the web identity token file %s is empty" % self.token_file)
+        ctx.remember_secret(token)
+        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name()),
+                  ("WebIdentityToken", token)]
+        return sts_call(ctx, "AssumeRoleWithWebIdentity", params, None)
+
+
+class SSOSource(Source):
+    kind = "sso"
+
+    def __init__(self, profile, settings):
+        self.profile = profile
+        self.session_name = settings.get("sso_session_name", "")
+        self.start_url = settings["sso_start_url"]
+        self.region = settings["sso_region"]
+        self.account_id = settings["sso_account_id"]
+        self.role_name = settings["sso_role_name"]
+
+    def identity(self):
+        return "\n".join(("sso", self.session_name, self.start_url, self.account_id, self.role_name))
+
+    def describe(self):
+        return "SSO role %s in account %s (profile %s, %s)" % (
+            self.role_name, self.account_id, self.profile,
+            "sso-session " + self.session_name if self.session_name else self.start_url)
+
+    def fetch(self, ctx):
+        return sso_role_credentials(ctx, self)
+
+
+class ProcessSource(Source):
+    kind = "process"
+
+    def __init__(self, profile, command, account_id):
+        self.profile = profile
+        self.command = command
+        self.account_id = account_id
+
+    def identity(self):
+        return "\n".join(("process", self.profile, self.command))
+
+    def describe(self):
+        return "credential_process of profile %s" % self.profile
+
+    def fetch(self, ctx):
+        return run_credential_process(ctx, self)
+
+
+class ContainerSource(Source):
+    kind = "container"
+
+    def __init__(self, url, token, token_file):
+        self.url = url
+        self.token = token
+        self.token_file = token_file
+
+    def identity(self):
+        token_part = self.token_file or (sha256_digest(self.token.encode("utf-8")).hex() if self.token else "")
+        return "\n".join(("container", self.url, token_part))
+
+    def describe(self):
+        return "container credentials endpoint %s" % self.url
+
+    def fetch(self, ctx):
+        return container_credentials(ctx, self)
+
+
+class IMDSSource(Source):
+    kind = "imds"
+
+    def __init__(self, endpoint, timeout, attempts, v1_disabled):
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.attempts = attempts
+        self.v1_disabled = v1_disabled
+
+    def identity(self):
+        return "\n".join(("imds", self.endpoint))
+
+    def describe(self):
+        return "EC2 instance metadata at %s" % self.endpoint
+
+    def fetch(self, ctx):
+        return imds_credentials(ctx, self)
+
+
+def default_session_name():
+    return "ecr-login-%d" % int(time.time())
+
+
+def read_secret_file(path, what):
+    """A token file's text, with an error that says why it cannot be read (Kubernetes
+    projects tokens readable by root only unless fsGroup is set)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_RESPONSE_BYTES)
+    except (IOError, OSError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        extra = ""
+        if getattr(error, "errno", 0) == 13 and hasattr(os, "getuid"):
+            extra = " (the helper runs as uid %d; make the file readable to it, e.g. with fsGroup)" % os.getuid()
+        raise CredentialsError("cannot read the %s %s: %s%s" % (what, path, reason, extra))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CredentialsError("the %s %s is not UTF-8 text" % (what, path))
+
+
+def static_keys(settings, origin, required=False):
+    """A StaticSource from aws_access_key_id/aws_secret_access_key settings, or None.
+    Half a key pair is an error, as in botocore."""
+    access_key = settings.get("aws_access_key_id")
+    if not access_key:
+        if required:
+            raise CredentialsError("%s has no aws_access_key_id" % origin)
+        return None
+    secret_key = settings.get("aws_secret_access_key")
+    if not secret_key:
+        raise CredentialsError("partial credentials in %s: aws_access_key_id is set but aws_secret_access_key is not"
+                               % origin)
+    token = settings.get("aws_session_token") or settings.get("aws_security_token")
+    return StaticSource(Credentials(access_key, secret_key, token, None, settings.get("aws_account_id")), origin)
+
+
+def environment_source(env):
+    """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), or None."""
+    access_key = env.get("AWS_ACCESS_KEY_ID", "")
+    if not access_key:
+        return None
+    secret_key = env.get("AWS_SECRET_ACCESS_KEY", "")
+    if not secret_key:
+        raise CredentialsError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
+    token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
+    return StaticSource(Credentials(access_key, secret_key, token, None, env.get("AWS_ACCOUNT_ID")),
+                        "the environment")
+
+
+def plan_credentials(ctx):
+    """The Source the AWS CLI would use, in botocore's order: environment, assume-role
+    profile, web identity, SSO, credentials file, credential_process, config file keys,
+    container, IMDS. A source that is configured but broken raises; none at all raises too."""
+    env, config = ctx.env, ctx.config
+    config.check_selected_profile()
+    if not ctx.profile_forced:
+        source = environment_source(env)
+        if source:
+            return source
+    name = config.profile_name
+    source = plan_profile(ctx, name, [name], top_level=True)
+    if source:
+        return source
+    source = container_source(env)
+    if source:
+        return source
+    source = imds_source(ctx)
+    if source:
+        return source
+    raise CredentialsError(
+        "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a "
+        "profile in %s or %s (IMDS is off: AWS_EC2_METADATA_DISABLED=true)" % (
+            config.config_path, config.credentials_path))
+
+
+def plan_profile(ctx, name, visited, top_level=False):
+    """The source a profile provides, in botocore's order, or None when it provides none."""
+    config = ctx.config
+    profile = config.profile(name)
+    if profile.get("role_arn") and not profile.get("web_identity_token_file"):
+        return plan_assume_role(ctx, name, profile, visited)
+    source = web_identity_source(ctx.env if top_level and not ctx.profile_forced else {}, profile, name)
+    if source:
+        return source
+    if profile.get("sso_role_name") or profile.get("sso_account_id") or profile.get("sso_session"):
+        return SSOSource(name, sso_settings(config, name, profile))
+    source = static_keys(config.credentials_profiles.get(name, {}), "profile %s in %s" % (
+        name, config.credentials_path))
+    if source:
+        return source
+    if profile.get("credential_process"):
+        return ProcessSource(name, profile["credential_process"], profile.get("aws_account_id"))
+    return static_keys(config.config_profiles.get(name, {}), "profile %s in %s" % (name, config.config_path))
+
+
+def plan_assume_role(ctx, name, profile, visited):
+    """An AssumeRoleSource, its source resolved through any depth of source_profile."""
+    source_profile = profile.get("source_profile")
+    credential_source = profile.get("credential_source")
+    if source_profile and credential_source:
+        raise ConfigError("profile %s has both source_profile and credential_source; use one" % name)
+    if credential_source:
+        source = named_credential_source(ctx, name, credential_source)
+    elif not source_profile:
+        raise ConfigError("profile %s has role_arn but neither source_profile nor credential_source" % name)
+    elif source_profile == name:
+        source = static_keys(profile, "profile %s" % name)
+        if source is None:
+            raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
+    elif source_profile in visited:
+        raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
+    elif source_profile not in ctx.config.profiles:
+        raise ConfigError("source_profile %s of profile %s does not exist" % (source_profile, name))
+    else:
+        source_settings = ctx.config.profile(source_profile)
+        source = static_keys(source_settings, "profile %s" % source_profile)
+        if source is None:
+            source = plan_profile(ctx, source_profile, visited + [source_profile])
+        if source is None:
+            raise ConfigError('the source profile "%s" must have credentials' % source_profile)
+    return AssumeRoleSource(name, profile["role_arn"], source, profile)
+
+
+def named_credential_source(ctx, name, credential_source):
+    """The source a role profile's credential_source names."""
+    if credential_source not in CREDENTIAL_SOURCES:
+        raise ConfigError("profile %s: credential_source %r is not one of %s" % (
+            name, credential_source, ", ".join(CREDENTIAL_SOURCES)))
+    if credential_source == "Environment":
+        source = environment_source(ctx.env)
+    elif credential_source == "EcsContainer":
+        source = container_source(ctx.env)
+    else:
+        source = imds_source(ctx)
+    if source is None:
+        raise CredentialsError("no credentials found in credential_source %s of profile %s" % (
+            credential_source, name))
+    return source
+
+
+def web_identity_source(env, profile, name):
+    """A WebIdentitySource from AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, each falling back
+    to the profile's web_identity_token_file/role_arn, or None."""
+    token_file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
+    if not token_file:
+        return None
+    role_arn = env.get("AWS_ROLE_ARN") or profile.get("role_arn")
+    if not role_arn:
+        raise ConfigError("a web identity token file is set but no role ARN (AWS_ROLE_ARN or role_arn)")
+    session_name = env.get("AWS_ROLE_SESSION_NAME") or profile.get("role_session_name")
+    origin = "environment" if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else "profile %s" % name
+    return WebIdentitySource(role_arn, token_file, session_name, origin)
+
+
+def sso_settings(config, name, profile):
+    """The SSO settings of a profile, from its sso-session section or its legacy sso_* keys."""
+    settings = {}
+    session_name = profile.get("sso_session")
+    if session_name:
+        session = config.sso_sessions.get(session_name)
+        if session is None:
+            raise ConfigError("profile %s names sso_session %s, but there is no [sso-session %s] section" % (
+                name, session_name, session_name))
+        for key in ("sso_start_url", "sso_region"):
+            if profile.get(key) and session.get(key) and profile[key] != session[key]:
+                raise ConfigError("profile %s and sso-session %s disagree on %s" % (name, session_name, key))
+            settings[key] = session.get(key) or profile.get(key)
+        settings["sso_session_name"] = session_name
+    else:
+        settings["sso_start_url"] = profile.get("sso_start_url")
+        settings["sso_region"] = profile.get("sso_region")
+    settings["sso_account_id"] = profile.get("sso_account_id")
+    settings["sso_role_name"] = profile.get("sso_role_name")
+    missing = sorted(key for key, value in settings.items() if not value and key != "sso_session_name")
+    if missing:
+        raise ConfigError("profile %s is configured for SSO but is missing %s" % (name, ", ".join(missing)))
+    return settings
+
+
+def split_url(url):
+    """(scheme, host, port, rest) of an absolute http(s) URL, by hand (urllib.parse imports re).
+    host keeps no brackets; port is "" when absent."""
+    scheme, separator, remainder = url.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        raise ConfigError("URI did not specify a host: %r is not an http(s) URL" % url[:200])
+    cut = len(remainder)
+    for char in "/?#":
+        index = remainder.find(char)
+        if index >= 0:
+            cut = min(cut, index)
+    authority, rest = remainder[:cut], remainder[cut:]
+    authority = authority.rsplit("@", 1)[-1]
+    if authority.startswith("["):
+        host, _, port = authority[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+    if not host:
+        raise ConfigError("URI did not specify a host: %r" % url[:200])
+    return scheme.lower(), host.lower(), port, rest
+
+
+def is_loopback_address(host):
+    """127.0.0.0/8 or ::1 written as an IP literal (no DNS lookup, as botocore)."""
+    parts = host.split(".")
+    if len(parts) == 4 and parts[0] == "127" and all(p and DIGITS.issuperset(p) and int(p) < 256 for p in parts):
+        return True
+    return host in ("::1", "0:0:0:0:0:0:0:1")
+
+
+def container_source(env):
+    """A ContainerSource from AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (wins) or _FULL_URI, or
+    None. A full URI that is neither https nor a loopback/ECS/EKS host is refused here,
+    before any connection."""
+    relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+    full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+    if relative:
+        url = CONTAINER_RELATIVE_HOST + relative
+    elif full:
+        scheme, host, _, _ = split_url(full)
+        if scheme == "http" and host not in CONTAINER_HTTP_HOSTS and not is_loopback_address(host):
+            raise ConfigError("Unsupported host %r in AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only "
+                              "to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23" % host)
+        url = full
+    else:
+        return None
+    token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
+    token = "" if token_file else env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+    return ContainerSource(url, token, token_file)
+
+
+def imds_source(ctx):
+    """An IMDSSource unless AWS_EC2_METADATA_DISABLED is true."""
+    env = ctx.env
+    if env_flag(env, "AWS_EC2_METADATA_DISABLED"):
+        return None
+    profile = ctx.config.profile()
+    endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or profile.get("ec2_metadata_service_endpoint")
+    if endpoint:
+        split_url(endpoint)  # validates it
+    else:
+        mode = (env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+                or profile.get("ec2_metadata_service_endpoint_mode") or "IPv4")
+        if mode.lower() not in ("ipv4", "ipv6"):
+            raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
+        endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
+    timeout = env_number(env, "AWS_METADATA_SERVICE_TIMEOUT",
+                         float(profile.get("metadata_service_timeout") or IMDS_DEFAULT_TIMEOUT))
+    attempts = int(env_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+                              float(profile.get("metadata_service_num_attempts") or IMDS_DEFAULT_ATTEMPTS), 1))
+    v1_disabled = env_flag(env, "AWS_EC2_METADATA_V1_DISABLED") or \
+        str(profile.get("ec2_metadata_v1_disabled", "")).lower() == "true"
+    return IMDSSource(endpoint.rstrip("/"), timeout, attempts, v1_disabled)
+
+
+def parse_credential_document(document, what, names=("AccessKeyId", "SecretAccessKey", "Token", "Expiration")):
+    """Credentials from a JSON object with the given field names (key, secret, token, expiry)."""
+    if not isinstance(document, dict):
+        raise CredentialsError("%s did not answer with a JSON object" % what)
+    key_name, secret_name, token_name, expiry_name = names
+    access_key, secret_key = document.get(key_name), document.get(secret_name)
+    token, expiry = document.get(token_name), document.get(expiry_name)
+    if not isinstance(access_key, str) or not access_key or not isinstance(secret_key, str) or not secret_key:
+        raise CredentialsError("%s answered without %s and %s" % (what, key_name, secret_name))
+    if token is not None and not isinstance(token, str):
+        raise CredentialsError("%s answered a %s that is not a string" % (what, token_name))
+    if expiry is not None:
+        try:
+            expiry = expiry / 1000.0 if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) \
+                else parse_timestamp(expiry)
+        except (ValueError, TypeError):
+            raise CredentialsError("%s answered an unreadable %s" % (what, expiry_name))
+    account_id = document.get("AccountId")
+    return Credentials(access_key, secret_key, token, expiry, account_id if isinstance(account_id, str) else None)
+
+
+def checked_fresh(ctx, credentials, what):
+    """Remember the secrets (for redaction) and refuse credentials that are about to expire."""
+    ctx.remember_secret(credentials.secret_key)
+    ctx.remember_secret(credentials.token)
+    if credentials.expiring():
+        raise CredentialsError("%s returned credentials that expire within %d seconds" % (
+            what, EXPIRY_MARGIN_SECONDS))
+    return credentials
+
+
+def sts_endpoint(ctx):
+    """STS URL and signing region: AWS_ENDPOINT_URL_STS, else regional, else (legacy) global."""
+    region = ctx.region or ECR_PUBLIC_REGION
+    override = endpoint_override(ctx.env, "STS")
+    if override:
+        return override, region
+    mode = (ctx.env.get("AWS_STS_REGIONAL_ENDPOINTS") or ctx.config.setting("sts_regional_endpoints")
+            or "regional").lower()
+    if mode not in ("legacy", "regional"):
+        raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
+    if region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS):
+        return "https://sts.amazonaws.com", ECR_PUBLIC_REGION
+    return "https://sts.%s.%s" % (region, ctx.api_suffix), region
+
+
+def sts_call(ctx, action, params, credentials):
+    """AssumeRole (signed with the source credentials) or AssumeRoleWithWebIdentity (unsigned)."""
+    from urllib.parse import urlencode
+
+    url, region = sts_endpoint(ctx)
+    body = urlencode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    response = aws_call(ctx, "STS " + action, url, headers, body, credentials, region, "sts", sts_error)
+    result = xml_fields(response.body, ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn"))
+    if result is None:
+        raise AWSError("STS %s answered something that is not its XML response" % action)
+    arn_parts = (result.get("Arn") or "").split(":")
+    document = dict(result, AccountId=arn_parts[4] if len(arn_parts) > 4 else None)
+    credentials = parse_credential_document(document, "STS " + action,
+                                            ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
+    return checked_fresh(ctx, credentials, "STS " + action)
+
+
+def xml_fields(body, names):
+    """The text of the first element with each local name, or None for a body that is not XML."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, ValueError):
+        return None
+    found = {}
+    for element in root.iter():
+        local = element.tag.rsplit("}", 1)[-1]
+        if local in names and local not in found:
+            found[local] = (element.text or "").strip()
+    return found
+
+
+def sts_error(response):
+    """An AWSError from an STS XML error body."""
+    fields = xml_fields(response.body, ("Code", "Message")) or {}
+    return aws_error("STS", response.status, fields.get("Code") or "", fields.get("Message") or "")
+
+
+def sso_token_path(ctx, source):
+    """~/.aws/sso/cache/<sha1 of the session name, or of the start URL for legacy profiles>.json"""
+    import hashlib
+
+    key = source.session_name or source.start_url
+    home = home_directory(ctx.env)
+    if not home:
+        raise CredentialsError("cannot find the SSO token cache: HOME is not set")
+    return os.path.join(home, ".aws", "sso", "cache", hashlib.sha1(key.encode("utf-8")).hexdigest() + ".json")
+
+
+def sso_login_hint(source):
+    return "run: aws sso login --profile %s" % source.profile
+
+
+def load_sso_token(ctx, source):
+    """The cached SSO access token, refreshed through SSO OIDC when it expires and can be."""
+    path = sso_token_path(ctx, source)
+    try:
+        with open(path, "rb") as handle:
+            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
+    except (IOError, OSError):
+        raise CredentialsError("no cached SSO token for profile %s (%s); %s" % (
+            source.profile, path, sso_login_hint(source)))
+    except ValueError:
+        raise CredentialsError("the SSO token cache file %s is not valid JSON; %s" % (path, sso_login_hint(source)))
+    if not isinstance(document, dict) or not isinstance(document.get("accessToken"), str):
+        raise CredentialsError("the SSO token cache file %s has no accessToken; %s" % (path, sso_login_hint(source)))
+    ctx.remember_secret(document.get("accessToken"))
+    ctx.remember_secret(document.get("refreshToken"))
+    ctx.remember_secret(document.get("clientSecret"))
+    try:
+        expires = parse_timestamp(str(document.get("expiresAt", "")).replace("UTC", "Z"))
+    except ValueError:
+        expires = 0
+    if expires - EXPIRY_MARGIN_SECONDS > time.time():
+        return document["accessToken"]
+    if source.session_name and can_refresh_sso_token(document):
+        return refresh_sso_token(ctx, source, path, document)
+    raise CredentialsError("the SSO session for profile %s has expired; %s" % (source.profile, sso_login_hint(source)))
+
+
+def can_refresh_sso_token(document):
+    if not all(isinstance(document.get(key), str) for key in ("refreshToken", "clientId", "clientSecret")):
+        return False
+    try:
+        return parse_timestamp(document.get("registrationExpiresAt", "")) > time.time()
+    except ValueError:
+        return True
+
+
+def refresh_sso_token(ctx, source, path, document):
+    """SSO OIDC CreateToken with the refresh token; the new token is written back."""
+    url = endpoint_override(ctx.env, "SSO_OIDC") or "https://oidc.%s.amazonaws.com" % source.region
+    body = json_dumps({"grantType": "refresh_token", "clientId": document["clientId"],
+                       "clientSecret": document["clientSecret"], "refreshToken": document["refreshToken"]})
+    try:
+        response = aws_call(ctx, "SSO OIDC CreateToken", url + "/token", {"Content-Type": "application/json"},
+                            body, None, source.region, "sso-oauth", json_error)
+        answer = json_loads(response.body)
+        token, lifetime = answer["accessToken"], answer["expiresIn"]
+        if not isinstance(token, str) or not isinstance(lifetime, (int, float)):
+            raise ValueError
+    except (AWSError, ValueError, KeyError, TypeError) as error:
+        raise CredentialsError("the SSO session for profile %s has expired and could not be refreshed (%s); %s" % (
+            source.profile, error if isinstance(error, AWSError) else "bad CreateToken answer", sso_login_hint(source)))
+    ctx.remember_secret(token)
+    document = dict(document, accessToken=token,
+                    expiresAt=format_go_time(int((time.time() + lifetime) * 1e9), utc=True).split(".")[0] + "Z")
+    if isinstance(answer.get("refreshToken"), str):
+        ctx.remember_secret(answer["refreshToken"])
+        document["refreshToken"] = answer["refreshToken"]
+    try:
+        write_private_file(path, json_dumps(document))
+    except OSError as error:
+        ctx.log.warning("could not save the refreshed SSO token to %s: %s" % (path, error.strerror))
+    return token
+
+
+def sso_role_credentials(ctx, source):
+    """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
+    from urllib.parse import urlencode
+
+    token = load_sso_token(ctx, source)
+    base = endpoint_override(ctx.env, "SSO") or "https://portal.sso.%s.amazonaws.com" % source.region
+    url = base + "/federation/credentials?" + urlencode([("account_id", source.account_id),
+                                                          ("role_name", source.role_name)])
+    try:
+        response = aws_call(ctx, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
+                            source.region, "awsssoportal", json_error, method="GET")
+    except AWSError as error:
+        if error.status in (401, 403):
+            raise CredentialsError("SSO refused the cached token for profile %s (%s); %s" % (
+                source.profile, error, sso_login_hint(source)))
+        raise
+    try:
+        document = json_loads(response.body)["roleCredentials"]
+    except (ValueError, KeyError, TypeError):
+        raise CredentialsError("SSO GetRoleCredentials answered without roleCredentials")
+    credentials = parse_credential_document(document, "SSO GetRoleCredentials",
+                                            ("accessKeyId", "secretAccessKey", "sessionToken", "expiration"))
+    credentials.account_id = source.account_id
+    return checked_fresh(ctx, credentials, "SSO GetRoleCredentials")
+
+
+def run_credential_process(ctx, source):
+    """Run credential_process as botocore does: split with shlex, no shell; with a timeout."""
+    import shlex
+    import subprocess
+
+    timeout = env_number(ctx.env, "AWS_ECR_PROCESS_TIMEOUT", PROCESS_DEFAULT_TIMEOUT)
+    try:
+        argv = shlex.split(source.command, posix=os.name != "nt")
+    except ValueError as error:
+        raise ConfigError("credential_process of profile %s cannot be split into words: %s" % (source.profile, error))
+    if not argv:
+        raise ConfigError("credential_process of profile %s is empty" % source.profile)
+    what = "credential_process %s" % argv[0]
+    try:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as error:
+        raise CredentialsError("%s could not be started: %s" % (what, error.strerror or error))
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
+    if process.returncode != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CredentialsError("%s exited with status %d%s" % (
+            what, process.returncode, ": " + lines[0][:300] if lines else ""))
+    try:
+        document = json_loads(stdout[:MAX_RESPONSE_BYTES])
+    except ValueError:
+        raise CredentialsError("%s did not print a JSON object" % what)
+    if not isinstance(document, dict) or document.get("Version") != 1:
+        raise CredentialsError("%s printed an unsupported Version (expected 1)" % what)
+    credentials = parse_credential_document(document, what,
+                                            ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
+    credentials.account_id = credentials.account_id or source.account_id
+    return checked_fresh(ctx, credentials, what)
+
+
+def container_credentials(ctx, source):
+    """GET the ECS/EKS container credentials endpoint, three tries."""
+    token = source.token
+    if source.token_file:
+        token = read_secret_file(source.token_file, "container authorization token file")
+    if "\r" in token or "\n" in token:
+        raise CredentialsError("the container authorization token contains a line break")
+    ctx.remember_secret(token)
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = token
+    timeout = env_number(ctx.env, "AWS_METADATA_SERVICE_TIMEOUT", CONTAINER_DEFAULT_TIMEOUT)
+    what = "the container credentials endpoint %s" % source.url
+    reason = ""
+    for attempt in range(CONTAINER_ATTEMPTS):
+        if attempt:
+            time.sleep(ctx.retry_delay)
+        try:
+            response = http_request(ctx, "GET", source.url, headers, None, timeout, use_proxy=False)
+        except AWSError as error:
+            reason = str(error)
+            continue
+        if response.status == 200:
+            try:
+                document = json_loads(response.body)
+            except ValueError:
+                reason = "answered something that is not JSON"
+                continue
+            return checked_fresh(ctx, parse_credential_document(document, what), what)
+        reason = "answered HTTP %d" % response.status
+    raise CredentialsError("%s failed after %d tries: %s" % (what, CONTAINER_ATTEMPTS, reason))
+
+
+def imds_request(ctx, source, method, path, headers):
+    """One IMDS request with the source's timeout and attempts; None when it never answered."""
+    response = None
+    for attempt in range(source.attempts):
+        try:
+            response = http_request(ctx, method, source.endpoint + path, headers, None, source.timeout,
+                                    use_proxy=False)
+        except AWSError:
+            response = None
+            continue
+        if response.status == 200 and response.body:
+            break
+    return response
+
+
+def imds_credentials(ctx, source):
+    """IMDSv2 (token, role name, credentials), falling back to IMDSv1 unless it is disabled."""
+    token_response = imds_request(ctx, source, "PUT", "/latest/api/token",
+                                  {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
+    if token_response is None:
+        raise CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
+                               "within %gs (not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
+                                   source.endpoint, source.timeout))
+    headers = {}
+    if token_response.status == 200:
+        token = token_response.body.decode("ascii", "replace")
+        ctx.remember_secret(token)
+        headers["x-aws-ec2-metadata-token"] = token
+    elif token_response.status in (403, 404, 405) and not source.v1_disabled:
+        ctx.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
+    else:
+        raise CredentialsError("the EC2 instance metadata service refused a session token (HTTP %d)%s" % (
+            token_response.status, "; IMDSv1 fallback is disabled" if source.v1_disabled else ""))
+    base = "/latest/meta-data/iam/security-credentials/"
+    role_response = imds_request(ctx, source, "GET", base, headers)
+    if role_response is None or role_response.status != 200 or not role_response.body.strip():
+        raise CredentialsError("no IAM role is attached to this EC2 instance (instance metadata at %s)" %
+                               source.endpoint)
+    role = role_response.body.decode("utf-8", "replace").strip().splitlines()[0]
+    creds_response = imds_request(ctx, source, "GET", base + role, headers)
+    if creds_response is None or creds_response.status != 200:
+        raise CredentialsError("the EC2 instance metadata service gave no credentials for role %s" % role)
+    try:
+        document = json_loads(creds_response.body)
+    except ValueError:
+        raise CredentialsError("the EC2 instance metadata service answered credentials that are not JSON")
+    if isinstance(document, dict) and str(document.get("Code", "Success")).lower() != "success":
+        raise CredentialsError("the EC2 instance metadata service answered %s for role %s" % (
+            str(document.get("Code"))[:50], role))
+    return checked_fresh(ctx, parse_credential_document(document, "EC2 instance metadata"), "EC2 instance metadata")
+
+
+def read_mfa_code(ctx, serial, profile):
+    """An MFA code typed on the terminal (/dev/tty: stdin carries the docker protocol)."""
+    try:
+        tty = open("/dev/tty", "r+")
+    except (IOError, OSError):
+        raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal to ask on; run "
+                               "'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
+                               "or use credentials without mfa_serial" % (profile, serial))
+    with tty:
+        tty.write("Enter MFA code for %s: " % serial)
+        tty.flush()
+        code = tty.readline().strip()
+    if len(code) != 6 or not DIGITS.issuperset(code):
+        raise CredentialsError("the MFA code must be 6 digits")
+    return code
+
+
+# ============================================================================================
+# SIGV4 (AWS Signature Version 4, for ECR, ECR Public and STS)
+# ============================================================================================
+
+SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+# Headers botocore never signs: proxies and clients may change them on the way.
+UNSIGNED_HEADERS = frozenset(("authorization", "connection", "expect", "keep-alive", "proxy-authenticate",
+                              "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+                              "user-agent", "x-amzn-trace-id"))
+
+
+def uri_encode(text, safe=""):
+    """RFC 3986 percent-encoding: unreserved characters stay, the rest is %XX in upper case."""
+    from urllib.parse import quote
+
+    return quote(text, safe="-_.~" + safe)
+
+
+def canonical_uri(path):
+    """The path as on the wire, dot segments removed, '//' collapsed, then encoded once more."""
+    segments = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    normalized = "/" + "/".join(segments)
+    if segments and (path.endswith("/") or path.endswith("/.") or path.endswith("/..")):
+        normalized += "/"
+    return uri_encode(normalized, safe="/")
+
+
+def canonical_query(query):
+    """Query parameters decoded, re-encoded, sorted by name then value."""
+    from urllib.parse import unquote
+
+    pairs = []
+    for item in query.split("&") if query else ():
+        name, _, value = item.partition("=")
+        pairs.append((uri_encode(unquote(name)), uri_encode(unquote(value))))
+    return "&".join("%s=%s" % pair for pair in sorted(pairs))
+
+
+def canonical_headers(header_pairs):
+    """(canonical header block, signed header list) from (name, value) pairs; repeated names
+    are joined with ',' in their order, values trimmed with inner whitespace collapsed."""
+    values = {}
+    for name, value in header_pairs:
+        name = name.strip().lower()
+        if name in UNSIGNED_HEADERS:
+            continue
+        values.setdefault(name, []).append(" ".join(value.split()))
+    names = sorted(values)
+    block = "".join("%s:%s\n" % (name, ",".join(values[name])) for name in names)
+    return block, ";".join(names)
+
+
+def hmac_sha256(key, text):
+    import hmac
+    import hashlib
+
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def signing_key(secret_key, date, region, service):
+    key = hmac_sha256(("AWS4" + secret_key).encode("utf-8"), date)
+    for part in (region, service, "aws4_request"):
+        key = hmac_sha256(key, part)
+    return key
+
+
+def sigv4_parts(method, path, query, header_pairs, body, credentials, region, service, amz_date):
+    """(canonical request, string to sign, signature, Authorization value) of a request whose
+    header_pairs already hold Host, X-Amz-Date and any X-Amz-Security-Token."""
+    import hashlib
+    import hmac
+
+    header_block, signed_names = canonical_headers(header_pairs)
+    payload_hash = hashlib.sha256(body or b"").hexdigest()
+    request = "\n".join((method.upper(), canonical_uri(path), canonical_query(query), header_block,
+                         signed_names, payload_hash))
+    scope = "%s/%s/%s/aws4_request" % (amz_date[:8], region, service)
+    to_sign = "\n".join((SIGV4_ALGORITHM, amz_date, scope, hashlib.sha256(request.encode("utf-8")).hexdigest()))
+    key = signing_key(credentials.secret_key, amz_date[:8], region, service)
+    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    authorization = "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        SIGV4_ALGORITHM, credentials.access_key, scope, signed_names, signature)
+    return request, to_sign, signature, authorization
+
+
+def host_header(scheme, host, port):
+    """The Host value to send and sign: the port only when it is not the scheme's default."""
+    if ":" in host:
+        host = "[%s]" % host
+    default = "443" if scheme == "https" else "80"
+    return host if not port or port == default else "%s:%s" % (host, port)
+
+
+def sign_request(method, url, headers, body, credentials, region, service, now=None):
+    """Add Host, X-Amz-Date, X-Amz-Security-Token and Authorization to headers (a dict)."""
+    scheme, host, port, rest = split_url(url)
+    path, _, query = rest.partition("?")
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
+    headers["Host"] = host_header(scheme, host, port)
+    headers["X-Amz-Date"] = amz_date
+    if credentials.token:
+        headers["X-Amz-Security-Token"] = credentials.token
+    headers["Authorization"] = sigv4_parts(method, path or "/", query, list(headers.items()), body,
+                                           credentials, region, service, amz_date)[3]
+    return headers
+
+
+# ============================================================================================
+# HTTP (urllib: honours HTTPS_PROXY/NO_PROXY and AWS_CA_BUNDLE; retries in the standard mode)
+# ============================================================================================
+
+# Standard retry mode: these error codes are worth another try, like HTTP 500/502/503/504.
+RETRYABLE_CODES = frozenset((
+    "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "Throttling", "ThrottlingException",
+    "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+    "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
+    "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException",
+    "IDPCommunicationError"))
+RETRYABLE_STATUSES = frozenset((500, 502, 503, 504))
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_HTTP_TIMEOUT = 10.0  # connect, and each read, of one attempt
+DEFAULT_TOTAL_TIMEOUT = 30.0  # all attempts of one AWS call, backoff included
+DEFAULT_RETRY_DELAY = 1.0  # backoff base: attempt n waits rand() * min(delay * 2^(n-1), 20 s)
+MAX_BACKOFF_SECONDS = 20.0
+USER_AGENT = "amazon-ecr-credential-helper/%s ecr-login-python/%s" % (VERSION, VERSION)
+
+
+class Response(object):
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+def build_opener(ctx, use_proxy):
+    import ssl
+    import urllib.request
+
+    handlers = [urllib.request.ProxyHandler(None if use_proxy else {})]
+    ca_bundle = ctx.env.get("AWS_CA_BUNDLE") or ctx.config.setting("ca_bundle")
+    if ca_bundle:
+        try:
+            context = ssl.create_default_context(cafile=ca_bundle)
+        except (IOError, OSError, ssl.SSLError) as error:
+            raise ConfigError("cannot load the CA bundle %s (AWS_CA_BUNDLE): %s" % (
+                ca_bundle, getattr(error, "strerror", None) or error))
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener(*handlers)
+
+
+def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
+    """One HTTP exchange. A Response for any HTTP status; AWSError (retryable) when there was
+    no answer: refused, dropped, timed out, TLS failure or an oversized body."""
+    import socket
+    import urllib.error
+    import urllib.request
+    from http.client import HTTPException
+
+    request = urllib.request.Request(url, data=body, method=method)
+    for name, value in headers.items():
+        request.add_header(name, value)
+    request.add_header("User-Agent", USER_AGENT)
+    try:
+        handle = build_opener(ctx, use_proxy).open(request, timeout=max(timeout, 0.001))
+    except urllib.error.HTTPError as error:
+        handle = error
+    except (urllib.error.URLError, socket.timeout, OSError, HTTPException, ValueError) as error:
+        reason = getattr(error, "reason", None) or error
+        raise AWSError("no answer from %s: %s" % (url.split("?")[0], reason), code="ConnectionError",
+                       retryable=True)
+    try:
+        data = handle.read(MAX_RESPONSE_BYTES + 1)
+    except (socket.timeout, OSError, HTTPException) as error:
+        raise AWSError("the answer from %s broke off: %s" % (url.split("?")[0], error), code="ConnectionError",
+                       retryable=True)
+    finally:
+        handle.close()
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise AWSError("the answer from %s is larger than %d bytes" % (url.split("?")[0], MAX_RESPONSE_BYTES))
+    status = getattr(handle, "status", None) or handle.getcode()
+    response_headers = dict((name.lower(), value) for name, value in handle.headers.items())
+    return Response(status, response_headers, data)
+
+
+def aws_error(service, status, code, message):
+    """An AWSError with botocore's retry classification and a readable one-line reason."""
+    code = code.rsplit("#", 1)[-1].split(":", 1)[0].strip()
+    message = " ".join(message.split())[:500]
+    retryable = code in RETRYABLE_CODES or status in RETRYABLE_STATUSES
+    reason = "%s: %s" % (code or "HTTP %d" % status, message) if message else (code or "HTTP %d" % status)
+    return AWSError("%s answered %s" % (service, reason), code=code, status=status, retryable=retryable)
+
+
+def json_error(response, service="AWS"):
+    """An AWSError from a JSON error body ({"__type": ..., "message": ...})."""
+    try:
+        document = json_loads(response.body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        document = {}
+    code = document.get("__type") or document.get("code") or response.headers.get("x-amzn-errortype") or ""
+    message = document.get("message") or document.get("Message") or ""
+    return aws_error(service, response.status, str(code), str(message))
+
+
+def json_dumps(document):
+    import json
+
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+
+
+def aws_call(ctx, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
+    """An AWS API call with standard-mode retries inside an overall deadline; re-signed on
+    every attempt. Returns a 2xx Response or raises the last AWSError."""
+    import random
+
+    deadline = time.time() + ctx.total_timeout
+    last_error = None
+    for attempt in range(1, ctx.max_attempts + 1):
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            break
+        request_headers = dict(headers)
+        if credentials is not None:
+            sign_request(method, url, request_headers, body, credentials, region, service)
+        try:
+            response = http_request(ctx, method, url, request_headers, body, min(ctx.http_timeout, remaining))
+        except AWSError as error:
+            last_error = error
+        else:
+            if 200 <= response.status < 300:
+                return response
+            last_error = error_parser(response)
+            if not last_error.retryable:
+                raise last_error
+        ctx.log.debug("%s attempt %d failed: %s" % (name, attempt, last_error))
+        if attempt < ctx.max_attempts:
+            delay = random.random() * min(ctx.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+            time.sleep(max(0.0, min(delay, deadline - time.time())))
+    if last_error is None:
+        last_error = AWSError("%s: no attempt fitted in %gs" % (name, ctx.total_timeout), retryable=True)
+    raise AWSError("%s failed after %d attempt(s): %s" % (name, attempt, last_error), code=last_error.code,
+                   status=last_error.status)
+
+
+# ============================================================================================
+# ECR API (GetAuthorizationToken, private and public)
+# ============================================================================================
+
+ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
+ECR_PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
+JSON_11 = "application/x-amz-json-1.1"
+
+
+class AuthToken(object):
+    """What GetAuthorizationToken answered: the base64 token, its expiry and the endpoint."""
+
+    __slots__ = ("token", "expires_at", "proxy_endpoint", "username", "password")
+
+    def __init__(self, token, expires_at, proxy_endpoint):
+        self.token = token
+        self.expires_at = expires_at
+        self.proxy_endpoint = proxy_endpoint
+        self.username, self.password = decode_token(token)
+
+
+def decode_token(token):
+    """(user, password) from base64 "user:password", split at the first colon."""
+    import binascii
+
+    try:
+        decoded = binascii.a2b_base64(token.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError, AttributeError):
+        raise AWSError("ECR returned an authorization token that is not base64 text")
+    username, colon, password = decoded.partition(":")
+    if not colon:
+        raise AWSError("ECR returned an authorization token without a ':' between user and password")
+    return username, password
+
+
+def get_authorization_token(ctx, registry, credentials):
+    """Call (private or public) GetAuthorizationToken for a registry."""
+    if registry.is_public:
+        target, body, service = ECR_PUBLIC_TARGET, b"{}", "ecr-public"
+    else:
+        target, service = ECR_TARGET, "ecr"
+        body = ('{"registryIds":["%s"]}' % registry.account).encode("ascii")
+    what = "ECR Public" if registry.is_public else "ECR"
+    headers = {"Content-Type": JSON_11, "X-Amz-Target": target}
+    response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(registry, ctx.env), headers, body,
+                        credentials, registry.region, service, lambda r: json_error(r, what))
+    try:
+        data = json_loads(response.body)["authorizationData"]
+    except (ValueError, KeyError, TypeError):
+        raise AWSError("%s answered GetAuthorizationToken without authorizationData" % what)
+    if isinstance(data, list):  # private ECR answers a list, ECR Public a single object
+        data = data[0] if data else None
+    if not isinstance(data, dict):
+        raise AWSError("%s answered GetAuthorizationToken without authorizationData" % what)
+    token, expires_at = data.get("authorizationToken"), data.get("expiresAt")
+    if not isinstance(token, str) or not token:
+        raise AWSError("%s answered GetAuthorizationToken without an authorizationToken" % what)
+    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
+        raise AWSError("%s answered GetAuthorizationToken without a numeric expiresAt" % what)
+    try:
+        import base64
+
+        base64.b64decode(token, validate=True)
+    except ValueError:  # binascii.Error; a2b_base64 alone skips stray characters before 3.11
+        raise AWSError("%s answered an authorization token that is not valid base64" % what)
+    proxy_endpoint = data.get("proxyEndpoint") if not registry.is_public else None
+    if not isinstance(proxy_endpoint, str) or not proxy_endpoint:
+        proxy_endpoint = "https://" + registry.host
+    auth = AuthToken(token, float(expires_at), proxy_endpoint)
+    ctx.remember_secret(auth.password)
+    ctx.remember_secret(token)
+    return auth
+
+
+# ============================================================================================
+# TOKEN CACHE (the Go helper's cache.json v1.0: same schema, same keys for static keys)
+# ============================================================================================
+
+CACHE_VERSION = "1.0"
+CACHE_FILE = "cache.json"
+LOCK_FILE = "cache.json.lock"
+DEFAULT_LOCK_TIMEOUT = 60.0
+LOCK_POLL_SECONDS = 0.02
+# md5(b"").digest(): the Go helper's legacy key "checksum" appended it to the raw key id.
+MD5_OF_NOTHING = b"\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e"
+# Sources other than static keys are keyed on this prefix + their identity, so their keys can
+# never collide with an access key id's.
+SOURCE_KEY_PREFIX = "ecr-login-source:"
+
+
+def b64(data):
+    import binascii
+
+    return binascii.b2a_base64(data).decode("ascii").rstrip("\n")
+
+
+def cache_directory(env):
+    """$AWS_ECR_CACHE_DIR or ~/.ecr; None when there is no home to put it in."""
+    directory = env.get("AWS_ECR_CACHE_DIR", "")
+    if directory:
+        return expand_home(directory, env)
+    home = home_directory(env)
+    return os.path.join(home, ".ecr") if home else None
+
+
+def cache_keys(registry, source):
+    """The cache keys to look under, the first being the one to write. Static keys use the Go
+    helper's key (and its legacy key as a read fallback); other sources their identity."""
+    identity = source.identity()
+    static = isinstance(source, StaticSource)
+    checksum = b64(sha256_digest((identity if static else SOURCE_KEY_PREFIX + identity).encode("utf-8")))
+    if registry.is_public:
+        keys = ["ecr-public-" + checksum]
+    else:
+        keys = ["%s-%s-%s" % (registry.region, checksum, registry.account)]
+    if static:
+        legacy = b64(identity.encode("utf-8") + MD5_OF_NOTHING)
+        keys.append("ecr-public-" + legacy if registry.is_public else
+                    "%s-%s-%s" % (registry.region, legacy, registry.account))
+    return keys
+
+
+def entry_times(entry):
+    """(requested at, expires at) of a cache entry in epoch seconds; ValueError if unreadable."""
+    if not isinstance(entry, dict):
+        raise ValueError("not an entry")
+    return parse_timestamp(entry.get("RequestedAt")), parse_timestamp(entry.get("ExpiresAt"))
+
+
+def entry_is_fresh(entry, now):
+    """The Go helper's half-life rule (refresh once half the token's life has passed), and
+    never a token that expires within EXPIRY_MARGIN_SECONDS, which Go would still hand out."""
+    try:
+        requested, expires = entry_times(entry)
+    except ValueError:
+        return False
+    return now < expires - (expires - requested) / 2 and now < expires - EXPIRY_MARGIN_SECONDS
+
+
+def entry_is_unexpired(entry, now):
+    try:
+        return now < entry_times(entry)[1] - EXPIRY_MARGIN_SECONDS
+    except ValueError:
+        return False
+
+
+def make_entry(auth, service):
+    return {
+        "AuthorizationToken": auth.token,
+        "RequestedAt": format_go_time(now_ns()),
+        "ExpiresAt": format_go_time(int(round(auth.expires_at * 1000)) * 10 ** 6, utc=True),
+        "ProxyEndpoint": auth.proxy_endpoint,
+        "Service": service,
+    }
+
+
+def write_private_file(path, data):
+    """Write a file readable by its owner only, atomically: a temp file beside it, renamed."""
+    directory = os.path.dirname(path) or "."
+    temp = "%s.%d.%d.tmp" % (path, os.getpid(), now_ns() % 10 ** 9)
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    return directory
+
+
+def make_private_directory(path):
+    """Create a directory (and parents) as 0700; an existing one is left as it is."""
+    if not os.path.isdir(path):
+        os.makedirs(path, 0o700)
+
+
+class TokenCache(object):
+    """cache.json in the cache directory. Reads never lock (writes are atomic renames); a
+    miss takes the lock file so that concurrent gets make one GetAuthorizationToken call."""
+
+    def __init__(self, directory, log):
+        self.directory = directory
+        self.path = os.path.join(directory, CACHE_FILE)
+        self.log = log
+        self.damaged = False
+
+    def load(self):
+        """The registries map; {} when the file is missing, unreadable or damaged."""
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except (IOError, OSError) as error:
+            if getattr(error, "errno", None) != 2:
+                self.log.info("could not read the token cache %s: %s" % (self.path, error.strerror or error))
+            return {}
+        try:
+            document = json_loads(data)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict) or not isinstance(document.get("Registries"), dict) \
+                or document.get("Version") != CACHE_VERSION:
+            self.damaged = True
+            self.log.info("ignoring the token cache %s: not a version %s cache; it will be rewritten" % (
+                self.path, CACHE_VERSION))
+            return {}
+        return document["Registries"]
+
+    def lookup(self, keys):
+        """The first entry stored under one of keys, or None."""
+        registries = self.load()
+        for key in keys:
+            entry = registries.get(key)
+            if isinstance(entry, dict):
+                return entry
+        return None
+
+    def store(self, key, entry, now):
+        """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
+        import json
+
+        registries = self.load()
+        registries = dict((name, value) for name, value in registries.items() if entry_is_unexpired(value, now))
+        registries[key] = entry
+        for value in registries.values():
+            value.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
+        document = {"Registries": dict(sorted(registries.items())), "Version": CACHE_VERSION}
+        make_private_directory(self.directory)
+        write_private_file(self.path, json.dumps(document, indent=2).encode("utf-8"))
+
+    def lock(self, timeout):
+        return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
+
+
+class FileLock(object):
+    """An exclusive OS lock on a file (fcntl on POSIX, msvcrt on Windows). If it cannot be
+    had within the timeout, or the directory cannot hold a lock file, the caller goes on
+    without it: a duplicate token call is better than a failed pull."""
+
+    def __init__(self, path, timeout, log):
+        self.path = path
+        self.timeout = timeout
+        self.log = log
+        self.descriptor = None
+
+    def __enter__(self):
+        try:
+            make_private_directory(os.path.dirname(self.path))
+            self.descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            self.log.info("working without the cache lock %s: %s" % (self.path, error.strerror or error))
+            return self
+        deadline = time.time() + self.timeout
+        while not self.try_lock():
+            if time.time() >= deadline:
+                self.log.warning("gave up waiting %gs for the cache lock %s" % (self.timeout, self.path))
+                os.close(self.descriptor)
+                self.descriptor = None
+                break
+            time.sleep(LOCK_POLL_SECONDS)
+        return self
+
+    def try_lock(self):
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(self.descriptor, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def __exit__(self, *exc_info):
+        if self.descriptor is not None:
+            if os.name == "nt":
+                import msvcrt
+
+                try:
+                    msvcrt.locking(self.descriptor, msvcrt.LK_UNLCK, 1)
+                except OSError:
+                    pass
+            os.close(self.descriptor)  # closing releases an flock
+            self.descriptor = None
+        return False
+
+
+# ============================================================================================
+# LOG (<cache dir>/log/ecr-login.log: one line per event, capped, never a secret)
+# ============================================================================================
+
+LOG_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
+DEFAULT_LOG_LEVEL = "info"
+DEFAULT_LOG_MAX_BYTES = 1024 * 1024  # then the file moves to .1 and a new one starts
+LOG_FILE_NAME = "ecr-login.log"
+LOG_OFF_VALUES = ("off", "none", "/dev/null")
+
+
+class Log(object):
+    """Appends 'time=... level=... msg="..."' lines. Secrets the run has seen are masked
+    before anything is written, as a last guard behind messages that never include them."""
+
+    def __init__(self, env, secrets):
+        self.secrets = secrets
+        level_name = env.get("AWS_ECR_LOG_LEVEL", DEFAULT_LOG_LEVEL).strip().lower() or DEFAULT_LOG_LEVEL
+        self.level = LOG_LEVELS.get(level_name, LOG_LEVELS[DEFAULT_LOG_LEVEL])
+        self.max_bytes = DEFAULT_LOG_MAX_BYTES
+        raw_max = env.get("AWS_ECR_LOG_MAX_BYTES", "").strip()
+        if DIGITS.issuperset(raw_max) and raw_max:
+            self.max_bytes = int(raw_max)
+        path = env.get("AWS_ECR_LOG_FILE", "").strip()
+        if path.lower() in LOG_OFF_VALUES:
+            self.path = None
+        elif path:
+            self.path = expand_home(path, env)
+        else:
+            directory = cache_directory(env)
+            self.path = os.path.join(directory, "log", LOG_FILE_NAME) if directory else None
+
+    def debug(self, message):
+        self.write("debug", message)
+
+    def info(self, message):
+        self.write("info", message)
+
+    def warning(self, message):
+        self.write("warning", message)
+
+    def error(self, message):
+        self.write("error", message)
+
+    def write(self, level, message):
+        if self.path is None or LOG_LEVELS[level] < self.level:
+            return
+        line = 'time="%s" level=%s pid=%d msg=%s\n' % (
+            format_go_time(now_ns()).split(".")[0], level, os.getpid(), json_string(redact(message, self.secrets)))
+        try:
+            make_private_directory(os.path.dirname(self.path))
+            self.rotate()
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(descriptor, "ab") as handle:
+                handle.write(line.encode("utf-8", "replace"))
+        except (IOError, OSError):
+            self.path = None  # a log that cannot be written must not stop a pull
+
+    def rotate(self):
+        try:
+            if os.path.getsize(self.path) >= self.max_bytes:
+                os.replace(self.path, self.path + ".1")
+        except OSError:
+            pass
+
+
+def redact(text, secrets):
+    """text with every known secret replaced by ****."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, "****")
+    return text
+
+
+# ============================================================================================
+# GET (registry -> source -> cache -> token): the part every command shares
+# ============================================================================================
+
+
+class Context(object):
+    """What one run knows: the environment, the config files (read on first use), the region
+    of the registry being served, the log, and the secrets seen so far (for redaction)."""
+
+    def __init__(self, env, profile=None):
+        if profile:
+            env = dict(env, AWS_PROFILE=profile)
+        self.env = env
+        self.profile_forced = bool(profile)  # a profile chosen by the helper's own name or config
+        self.secrets = set()
+        self.log = Log(env, self.secrets)
+        self.region = None
+        self.api_suffix = "amazonaws.com"
+        self._config = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            self._config = SharedConfig(self.env)
+        return self._config
+
+    def use_registry(self, registry):
+        self.region = registry.region
+        self.api_suffix = registry.api_suffix
+
+    def remember_secret(self, value):
+        if value and isinstance(value, str) and len(value) >= 4:
+            self.secrets.add(value)
+
+    @property
+    def http_timeout(self):
+        return env_number(self.env, "AWS_ECR_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)
+
+    @property
+    def total_timeout(self):
+        return env_number(self.env, "AWS_ECR_TOTAL_TIMEOUT", DEFAULT_TOTAL_TIMEOUT)
+
+    @property
+    def retry_delay(self):
+        return env_number(self.env, "AWS_ECR_RETRY_DELAY", DEFAULT_RETRY_DELAY)
+
+    @property
+    def max_attempts(self):
+        return int(env_number(self.env, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1))
+
+    @property
+    def lock_timeout(self):
+        return env_number(self.env, "AWS_ECR_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+
+    def token_cache(self):
+        """The TokenCache, or None when AWS_ECR_DISABLE_CACHE is set or there is no home."""
+        if self.env.get("AWS_ECR_DISABLE_CACHE", ""):
+            return None
+        directory = cache_directory(self.env)
+        return TokenCache(directory, self.log) if directory else None
+
+
+def cached_auth(entry):
+    """An AuthToken from a cache entry, or None if the entry is unusable."""
+    try:
+        return AuthToken(entry["AuthorizationToken"], entry_times(entry)[1], entry.get("ProxyEndpoint") or "")
+    except (KeyError, TypeError, ValueError, AWSError):
+        return None
+
+
+def registry_credentials(ctx, registry):
+    """The AuthToken for a registry: from the cache when it is fresh, else from ECR, with
+    concurrent helpers waiting on the cache lock for the one that calls ECR."""
+    ctx.use_registry(registry)
+    source = plan_credentials(ctx)
+    cache = ctx.token_cache()
+    if cache is None:
+        return fetch_token(ctx, registry, source, None)[0]
+    keys = cache_keys(registry, source)
+    entry = cache.lookup(keys)
+    auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
+    if auth is not None:
+        ctx.log.debug("using the cached token for %s" % registry.host)
+        return auth
+    with cache.lock(ctx.lock_timeout):
+        entry = cache.lookup(keys)  # another helper may have fetched it while we waited
+        auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
+        if auth is not None:
+            ctx.log.debug("using the token another helper just cached for %s" % registry.host)
+            return auth
+        auth, fresh = fetch_token(ctx, registry, source, entry)
+        if fresh:
+            try:
+                cache.store(keys[0], make_entry(auth, registry.service), time.time())
+            except (IOError, OSError) as error:
+                ctx.log.info("could not save the token cache %s: %s" % (cache.path, error.strerror or error))
+        return auth
+
+
+def fetch_token(ctx, registry, source, stale_entry):
+    """(AuthToken, fresh): a new token from ECR; if that fails, a cached private-registry token
+    that has not expired yet (never an expired one: Docker would fail the pull with it, and
+    ECR Public should go anonymous instead)."""
+    try:
+        credentials = source.fetch(ctx)
+        auth = get_authorization_token(ctx, registry, credentials)
+    except HelperError as error:
+        fallback = cached_auth(stale_entry) if stale_entry is not None else None
+        if fallback is not None and not registry.is_public and entry_is_unexpired(stale_entry, time.time()):
+            ctx.log.warning("%s; using the cached token for %s, valid until %s" % (
+                error, registry.host, stale_entry.get("ExpiresAt")))
+            return fallback, False
+        raise
+    ctx.log.info("fetched a token for %s with %s; it expires at %s" % (
+        registry.host, source.describe(), format_go_time(int(auth.expires_at * 1e9), utc=True)))
+    return auth, True
+
+
+# ============================================================================================
+# CLI (the docker credential-helper protocol, and the banner/usage of the Go helper)
+# ============================================================================================
+
+HELP = """\
+%(program)s %(version)s: Amazon ECR credentials for Docker, Podman, skopeo and BuildKit.
+
+Docker runs this helper; you normally do not. Name it in ~/.docker/config.json:
+  {"credHelpers": {"123456789012.dkr.ecr.us-west-2.amazonaws.com": "ecr-login"}}
+or for every registry:  {"credsStore": "ecr-login"}
+
+Actions (the docker credential-helper protocol):
+  get       read a registry URL on stdin, print {"ServerURL","Username","Secret"}
+  list      print the registries in the token cache as {"https://host": "AWS"}
+  store     not supported (exit 1), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
+  erase     likewise
+  version   print the version
+
+Try it:  echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | %(program)s get
+Log: ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE, AWS_ECR_LOG_LEVEL). See the README.
+"""
+
+
+def read_input(stdin):
+    """Protocol input: lines joined without a separator and trimmed, as the Go helper reads
+    it. HelperError when it is too long or not UTF-8."""
+    data = stdin.read(MAX_STDIN_BYTES + 1) if stdin is not None else b""
+    if len(data) > MAX_STDIN_BYTES:
+        raise HelperError("the input is longer than %d bytes" % MAX_STDIN_BYTES)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HelperError("the input is not UTF-8 text")
+    if "\0" in text:
+        raise HelperError("the input contains a NUL character")
+    return "".join(text.splitlines()).strip()
+
+
+class Streams(object):
+    """Binary stdin/stdout/stderr, written as UTF-8 whatever the locale says."""
+
+    def __init__(self, stdin, stdout, stderr):
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def out(self, text):
+        self.stdout.write(text.encode("utf-8"))
+        self.stdout.flush()
+
+    def err(self, text):
+        try:
+            self.stderr.write(text.encode("utf-8", "replace"))
+            self.stderr.flush()
+        except (IOError, OSError, ValueError):
+            pass
+
+
+def not_found(ctx, streams, reason):
+    """The protocol's answer to anything get cannot serve; the reason goes to stderr and log."""
+    reason = redact(" ".join(str(reason).split()), ctx.secrets)
+    ctx.log.error(reason)
+    streams.err("%s: %s\n" % (PROGRAM, reason))
+    streams.out(NOT_FOUND + "\n")
+    return 1
+
+
+def action_get(ctx, streams):
+    try:
+        server_url = read_input(streams.stdin)
+    except HelperError as error:
+        return not_found(ctx, streams, error)
+    if not server_url:
+        streams.out(NO_SERVER_URL + "\n")
+        return 1
+    try:
+        auth = registry_credentials(ctx, parse_registry(server_url))
+    except HelperError as error:
+        return not_found(ctx, streams, error)
+    streams.out('{"ServerURL":%s,"Username":%s,"Secret":%s}\n' % (
+        json_string(server_url), json_string(auth.username), json_string(auth.password)))
+    return 0
+
+
+def ignore_storage(ctx, what):
+    """store/erase: exit 0 only when AWS_ECR_IGNORE_CREDS_STORAGE is exactly "true", as in Go."""
+    if ctx.env.get("AWS_ECR_IGNORE_CREDS_STORAGE") == "true":
+        ctx.log.debug("ignoring %s: AWS_ECR_IGNORE_CREDS_STORAGE is set" % what)
+        return True
+    ctx.log.warning("%s is not supported: ECR credentials are temporary. Set AWS_ECR_IGNORE_CREDS_STORAGE=true "
+                    "to make it succeed without storing anything." % what)
+    return False
+
+
+def action_store(ctx, streams):
+    try:
+        document = json_loads(read_input(streams.stdin) or "null")
+    except (HelperError, ValueError) as error:
+        streams.out("%s\n" % (error if isinstance(error, HelperError) else "invalid JSON on stdin"))
+        return 1
+    if not isinstance(document, dict):
+        streams.out("EOF\n" if document is None else "invalid credentials JSON on stdin\n")
+        return 1
+    fields = dict((str(name).lower(), value) for name, value in document.items())
+    if not fields.get("serverurl"):
+        streams.out(NO_SERVER_URL + "\n")
+        return 1
+    if not fields.get("username"):
+        streams.out(NO_USERNAME + "\n")
+        return 1
+    if ignore_storage(ctx, "store"):
+        return 0
+    streams.out(NOT_IMPLEMENTED + "\n")
+    return 1
+
+
+def action_erase(ctx, streams):
+    try:
+        server_url = read_input(streams.stdin)
+    except HelperError as error:
+        streams.out("%s\n" % error)
+        return 1
+    if not server_url:
+        streams.out(NO_SERVER_URL + "\n")
+        return 1
+    if ignore_storage(ctx, "erase"):
+        return 0
+    streams.out(NOT_IMPLEMENTED + "\n")
+    return 1
+
+
+def list_registries(ctx):
+    """{"https://<host>": username} for each decodable entry of the token cache; no network."""
+    cache = ctx.token_cache()
+    registries = cache.load() if cache is not None else {}
+    listed = {}
+    for entry in registries.values():
+        auth = cached_auth(entry) if isinstance(entry, dict) else None
+        if auth is not None and auth.proxy_endpoint:
+            listed[auth.proxy_endpoint] = auth.username
+    return listed
+
+
+def action_list(ctx, streams):
+    try:
+        listed = list_registries(ctx)
+    except Exception as error:  # list never fails, as in Go: Docker calls it on every build
+        ctx.log.info("list: %s" % error)
+        listed = {}
+    streams.out("{%s}\n" % ",".join("%s:%s" % (json_string(key), json_string(listed[key])) for key in sorted(listed)))
+    return 0
+
+
+def action_version(ctx, streams):
+    streams.out("%s (ecr-login, a Python port of github.com/awslabs/amazon-ecr-credential-helper) %s\n" % (
+        PROGRAM, VERSION))
+    return 0
+
+
+ACTIONS = {
+    "get": action_get,
+    "store": action_store,
+    "erase": action_erase,
+    "list": action_list,
+    "version": action_version,
+}
+
+
+def run(argv, env, streams):
+    args = argv[1:]
+    if args and args[0] in ("-v", "--version", "-version", "--v"):
+        streams.out("amazon-ecr-credential-helper\nVersion:    %s\nGit commit: %s\n" % (VERSION, "python"))
+        return 0
+    if args and args[0] in ("-h", "--help", "-help", "help"):
+        streams.out(HELP % {"program": PROGRAM, "version": VERSION})
+        return 0
+    if len(args) != 1:
+        streams.out(USAGE + "\n")
+        return 1
+    action = ACTIONS.get(args[0])
+    if action is None:
+        streams.out("%s: unknown action: %s\n" % (PROGRAM, args[0]))
+        return 1
+    return action(Context(env), streams)
+
+
+def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
+    """Run the helper; returns the exit status. Never lets a traceback reach the user."""
+    streams = Streams(stdin if stdin is not None else sys.stdin.buffer,
+                      stdout if stdout is not None else sys.stdout.buffer,
+                      stderr if stderr is not None else sys.stderr.buffer)
+    try:
+        return run(sys.argv if argv is None else argv, os.environ if env is None else env, streams)
+    except KeyboardInterrupt:
+        return 130
+    except HelperError as error:
+        streams.err("%s: %s\n" % (PROGRAM, error))
+        return 1
+    except Exception as error:  # a bug: say what broke in one line, not with a traceback
+        streams.err("%s: internal error: %s\n" % (PROGRAM, type(error).__name__))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
