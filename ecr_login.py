@@ -306,6 +306,11 @@ def format_go_time(epoch_ns, utc=False):
     return text + "%s%02d:%02d" % (sign, minutes // 60, minutes % 60)
 
 
+def format_expiry(epoch):
+    """An expiry time as the cache writes it: UTC, milliseconds."""
+    return format_go_time(int(round(epoch * 1000)) * 10 ** 6, utc=True)
+
+
 def now_ns():
     return time.time_ns() if hasattr(time, "time_ns") else int(time.time() * 1e9)
 
@@ -576,6 +581,89 @@ class SharedConfig(object):
 
 
 # ============================================================================================
+# HELPER CONFIG (the helper's own ~/.ecr/config.json: a profile, role or ECR registry per host)
+# ============================================================================================
+
+HELPER_CONFIG_FILE = "config.json"
+# What a host's entry may say. "registry" (or "account" + "region") names the ECR registry
+# whose token a custom host name or pull-through-cache mirror needs.
+HELPER_HOST_KEYS = frozenset(("registry", "account", "region", "profile", "role_arn", "role_session_name",
+                              "external_id", "duration_seconds", "mfa_serial"))
+# Name suffix of an installed copy that serves one AWS profile: docker-credential-ecr-login-<profile>.
+PROFILE_PROGRAM_PREFIX = PROGRAM + "-"
+
+
+def helper_config_path(env):
+    """$AWS_ECR_CONFIG_FILE, else config.json in the cache directory."""
+    path = env.get("AWS_ECR_CONFIG_FILE", "")
+    if path:
+        return expand_home(path, env)
+    directory = cache_directory(env)
+    return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
+
+
+def load_helper_config(env):
+    """{host: settings} from the helper config; {} when there is none. ConfigError names the
+    file and what is wrong with it."""
+    path = helper_config_path(env)
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_FILE_BYTES)
+    except (IOError, OSError):
+        return {}
+    try:
+        document = json_loads(data)
+    except ValueError:
+        raise ConfigError("the helper config %s is not valid JSON" % path)
+    registries = document.get("registries", {}) if isinstance(document, dict) else None
+    if not isinstance(registries, dict):
+        raise ConfigError('the helper config %s must be {"registries": {"<host>": {...}}}' % path)
+    hosts = {}
+    for host, settings in registries.items():
+        if not isinstance(settings, dict) or not all(isinstance(value, str) for value in settings.values()):
+            raise ConfigError("the helper config %s: the entry for %s must map names to strings" % (path, host))
+        unknown = sorted(set(settings) - HELPER_HOST_KEYS)
+        if unknown:
+            raise ConfigError("the helper config %s: unknown setting %s for %s (known: %s)" % (
+                path, unknown[0], host, ", ".join(sorted(HELPER_HOST_KEYS))))
+        hosts[host.lower()] = settings
+    return hosts
+
+
+def resolve_registry(ctx, server_url):
+    """(Registry, settings) for a server URL: the ECR registry it names, or the one the helper
+    config maps its host to, with that host's settings ({} when it has none)."""
+    host = server_url_host(server_url)
+    settings = load_helper_config(ctx.env).get(host, {})
+    registry = match_registry_host(host)
+    if settings.get("registry"):
+        registry = parse_registry(settings["registry"])
+    elif settings.get("account") or (settings.get("region") and registry is None):
+        account, region = settings.get("account", ""), settings.get("region", "")
+        registry = match_registry_host("%s.dkr.ecr.%s.amazonaws.com" % (account, region))
+        if registry is None:
+            raise ConfigError("the helper config entry for %s needs a 12-digit account and a region" % host)
+    if registry is None:
+        raise NotECRError("%s is not an Amazon ECR registry (nor mapped to one in %s)" % (
+            host[:255], helper_config_path(ctx.env)))
+    return registry, settings
+
+
+def plan_for_registry(ctx, registry, settings):
+    """The credential source for a registry: the chain (under the host's profile, if the
+    helper's name or config gives one), wrapped in the host's role if it names one."""
+    if settings.get("profile") and not ctx.profile_forced:
+        ctx.select_profile(settings["profile"])
+    ctx.use_registry(registry)
+    source = plan_credentials(ctx)
+    if settings.get("role_arn"):
+        source = AssumeRoleSource("(helper config)", settings["role_arn"], source, settings)
+    return source
+
+
+# ============================================================================================
 # CREDENTIAL PROVIDERS (the AWS CLI's chain, planned without network, fetched on a cache miss)
 # ============================================================================================
 
@@ -698,6 +786,16 @@ class AssumeRoleSource(Source):
         return "role %s (profile %s) from %s" % (self.role_arn, self.profile, self.source.describe())
 
     def fetch(self, ctx):
+        """Role credentials from the role cache while they last (so an MFA code is asked once
+        per session), else from STS, signed with the source's credentials."""
+        cached = load_role_credentials(ctx, self)
+        if cached is not None:
+            return cached
+        credentials = self.assume(ctx)
+        save_role_credentials(ctx, self, credentials)
+        return credentials
+
+    def assume(self, ctx):
         source_credentials = self.source.fetch(ctx)
         params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name())]
         if self.duration:
@@ -717,22 +815,27 @@ class AssumeRoleSource(Source):
 class WebIdentitySource(Source):
     kind = "web-identity"
 
-    def __init__(self, role_arn, token_file, session_name, origin):
+    def __init__(self, role_arn, token_file, session_name, origin, token=None):
         self.role_arn = role_arn
-        self.token_file = token_file
+        self.token_file = token_file or ""
+        self.token = token  # a token handed over directly (the kubelet's service account token)
         self.session_name = session_name or ""
         self.origin = origin
 
     def identity(self):
-        return "\n".join(("web-identity", self.role_arn, self.token_file, self.session_name))
+        token_part = self.token_file or sha256_digest((self.token or "").encode("utf-8")).hex()
+        return "\n".join(("web-identity", self.role_arn, token_part, self.session_name))
 
     def describe(self):
-        return "web identity role %s with token file %s (%s)" % (self.role_arn, self.token_file, self.origin)
+        where = "token file %s" % self.token_file if self.token_file else "a service account token"
+        return "web identity role %s with %s (%s)" % (self.role_arn, where, self.origin)
 
     def fetch(self, ctx):
-        token = read_secret_file(self.token_file, "web identity token file").strip()
+        token = self.token
+        if token is None:
+            token = read_secret_file(self.token_file, "web identity token file").strip()
         if not token:
-            raise CredentialsError("the web identity token file %s is empty" % self.token_file)
+            raise CredentialsError("the web identity token %s is empty" % (self.token_file or "(inline)"))
         ctx.remember_secret(token)
         params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name()),
                   ("WebIdentityToken", token)]
@@ -816,6 +919,48 @@ class IMDSSource(Source):
 
     def fetch(self, ctx):
         return imds_credentials(ctx, self)
+
+
+def role_cache_path(ctx, source):
+    """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
+    cache = ctx.token_cache()
+    if cache is None:
+        return None
+    name = b64(sha256_digest(source.identity().encode("utf-8"))).replace("/", "_").replace("+", "-").rstrip("=")
+    return os.path.join(cache.directory, "roles", name + ".json")
+
+
+def load_role_credentials(ctx, source):
+    """Cached temporary role credentials that are not about to expire, or None."""
+    path = role_cache_path(ctx, source)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
+        credentials = parse_credential_document(document, "the role cache")
+    except (IOError, OSError, ValueError, HelperError):
+        return None
+    if credentials.expiry is None or credentials.expiring():
+        return None
+    ctx.remember_secret(credentials.secret_key)
+    ctx.remember_secret(credentials.token)
+    return credentials
+
+
+def save_role_credentials(ctx, source, credentials):
+    """Keep temporary role credentials (0600, in the 0700 cache dir) until they expire."""
+    path = role_cache_path(ctx, source)
+    if path is None or credentials.expiry is None:
+        return
+    document = {"AccessKeyId": credentials.access_key, "SecretAccessKey": credentials.secret_key,
+                "Token": credentials.token, "AccountId": credentials.account_id,
+                "Expiration": format_expiry(credentials.expiry)}
+    try:
+        make_private_directory(os.path.dirname(path))
+        write_private_file(path, json_dumps(document))
+    except (IOError, OSError) as error:
+        ctx.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
 
 
 def default_session_name():
@@ -1550,6 +1695,15 @@ class Response(object):
 
 
 def build_opener(ctx, use_proxy):
+    """A urllib opener with the proxy and CA settings, made once per run (each costs
+    milliseconds: it loads the CA store)."""
+    opener = ctx.openers.get(use_proxy)
+    if opener is None:
+        opener = ctx.openers[use_proxy] = make_opener(ctx, use_proxy)
+    return opener
+
+
+def make_opener(ctx, use_proxy):
     import ssl
     import urllib.request
 
@@ -1811,7 +1965,7 @@ def make_entry(auth, service):
     return {
         "AuthorizationToken": auth.token,
         "RequestedAt": format_go_time(now_ns()),
-        "ExpiresAt": format_go_time(int(round(auth.expires_at * 1000)) * 10 ** 6, utc=True),
+        "ExpiresAt": format_expiry(auth.expires_at),
         "ProxyEndpoint": auth.proxy_endpoint,
         "Service": service,
     }
@@ -1838,9 +1992,20 @@ def write_private_file(path, data):
 
 
 def make_private_directory(path):
-    """Create a directory (and parents) as 0700; an existing one is left as it is."""
-    if not os.path.isdir(path):
-        os.makedirs(path, 0o700)
+    """Create a directory, and any missing parents, as 0700 (os.makedirs would give parents
+    the umask's mode); an existing directory is left as it is."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and parent != path:
+        make_private_directory(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except OSError:
+        if not os.path.isdir(path):
+            raise
+        return
+    os.chmod(path, 0o700)  # whatever the umask took away
 
 
 class TokenCache(object):
@@ -2040,14 +2205,22 @@ class Context(object):
     of the registry being served, the log, and the secrets seen so far (for redaction)."""
 
     def __init__(self, env, profile=None):
-        if profile:
-            env = dict(env, AWS_PROFILE=profile)
         self.env = env
-        self.profile_forced = bool(profile)  # a profile chosen by the helper's own name or config
+        self.profile_forced = False  # a profile chosen by the helper's own name or config
         self.secrets = set()
         self.log = Log(env, self.secrets)
         self.region = None
         self.api_suffix = "amazonaws.com"
+        self.openers = {}
+        self._config = None
+        if profile:
+            self.select_profile(profile)
+
+    def select_profile(self, profile):
+        """Use one AWS profile, as botocore's Session(profile=...) does: environment keys no
+        longer take precedence over it."""
+        self.env = dict(self.env, AWS_PROFILE=profile)
+        self.profile_forced = True
         self._config = None
 
     @property
@@ -2100,11 +2273,15 @@ def cached_auth(entry):
         return None
 
 
-def registry_credentials(ctx, registry):
+def registry_credentials(ctx, registry, settings=None):
     """The AuthToken for a registry: from the cache when it is fresh, else from ECR, with
-    concurrent helpers waiting on the cache lock for the one that calls ECR."""
-    ctx.use_registry(registry)
-    source = plan_credentials(ctx)
+    concurrent helpers waiting on the cache lock for the one that calls ECR. settings are
+    the registry's entry in the helper config (profile, role_arn)."""
+    return token_for_source(ctx, registry, plan_for_registry(ctx, registry, settings or {}))
+
+
+def token_for_source(ctx, registry, source):
+    """The AuthToken for a registry and a planned credential source (see registry_credentials)."""
     cache = ctx.token_cache()
     if cache is None:
         return fetch_token(ctx, registry, source, None)[0]
@@ -2144,7 +2321,7 @@ def fetch_token(ctx, registry, source, stale_entry):
             return fallback, False
         raise
     ctx.log.info("fetched a token for %s with %s; it expires at %s" % (
-        registry.host, source.describe(), format_go_time(int(auth.expires_at * 1e9), utc=True)))
+        registry.host, source.describe(), format_expiry(auth.expires_at)))
     return auth, True
 
 
@@ -2224,7 +2401,7 @@ def action_get(ctx, streams):
         streams.out(NO_SERVER_URL + "\n")
         return 1
     try:
-        auth = registry_credentials(ctx, parse_registry(server_url))
+        auth = registry_credentials(ctx, *resolve_registry(ctx, server_url))
     except HelperError as error:
         return not_found(ctx, streams, error)
     streams.out('{"ServerURL":%s,"Username":%s,"Secret":%s}\n' % (
@@ -2307,6 +2484,335 @@ def action_version(ctx, streams):
     return 0
 
 
+def format_go_duration(seconds):
+    """A whole number of seconds as Go's time.Duration.String() writes it: 6h0m0s, 59m59s, 0s."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return "%dh%dm%ds" % (hours, minutes, seconds)
+    if minutes:
+        return "%dm%ds" % (minutes, seconds)
+    return "%ds" % seconds
+
+
+KUBELET_API_VERSIONS = ("credentialprovider.kubelet.k8s.io/v1", "credentialprovider.kubelet.k8s.io/v1beta1")
+KUBELET_ROLE_ANNOTATION = "eks.amazonaws.com/ecr-role-arn"
+KUBELET_SESSION_NAME = "ecr-credential-provider"
+
+
+def kubelet_response(ctx, request):
+    """A CredentialProviderResponse for a CredentialProviderRequest (both JSON objects)."""
+    if not isinstance(request, dict):
+        raise HelperError("the request is not a JSON object")
+    api_version = request.get("apiVersion")
+    if api_version not in KUBELET_API_VERSIONS:
+        raise HelperError("group version %s is not supported" % str(api_version)[:100])
+    if request.get("kind") != "CredentialProviderRequest":
+        raise HelperError("kind was %r, expected CredentialProviderRequest" % str(request.get("kind"))[:100])
+    image = request.get("image")
+    if not isinstance(image, str) or not image.strip():
+        raise HelperError("image in plugin request was empty")
+    authority = image.strip().split("/", 1)[0].lower()
+    registry, settings = resolve_registry(ctx, authority)
+    token = request.get("serviceAccountToken")
+    annotations = request.get("serviceAccountAnnotations") or {}
+    role_arn = (annotations.get(KUBELET_ROLE_ANNOTATION) if isinstance(annotations, dict) else None) \
+        or ctx.env.get("AWS_ECR_ROLE_ARN")
+    if isinstance(token, str) and token and role_arn:
+        ctx.remember_secret(token)
+        ctx.use_registry(registry)
+        source = WebIdentitySource(role_arn, None, KUBELET_SESSION_NAME, "kubelet service account", token=token)
+        auth = token_for_source(ctx, registry, source)
+    else:
+        auth = registry_credentials(ctx, registry, settings)
+    response = {
+        "kind": "CredentialProviderResponse",
+        "apiVersion": api_version,
+        "cacheKeyType": "Registry",
+        "cacheDuration": format_go_duration((auth.expires_at - time.time()) / 2),
+        "auth": {authority: {"username": auth.username, "password": auth.password}},
+    }
+    if isinstance(token, str) and token:
+        response["serviceAccountTokenCacheType"] = "ServiceAccount"
+    return response
+
+
+def action_kubelet(ctx, streams, args):
+    """The kubelet image credential provider protocol (exec plugin): request in, response out."""
+    try:
+        request = json_loads(read_input(streams.stdin) or "null")
+    except ValueError:
+        return fail(ctx, streams, "the CredentialProviderRequest on stdin is not valid JSON")
+    except HelperError as error:
+        return fail(ctx, streams, error)
+    try:
+        response = kubelet_response(ctx, request)
+    except HelperError as error:
+        return fail(ctx, streams, error)
+    streams.out(json_dumps(response).decode("utf-8") + "\n")
+    return 0
+
+
+def fail(ctx, streams, reason):
+    """Outside the docker protocol: the reason on stderr and in the log, exit 1."""
+    reason = redact(" ".join(str(reason).split()), ctx.secrets)
+    ctx.log.error(reason)
+    streams.err("%s: %s\n" % (PROGRAM, reason))
+    return 1
+
+
+def action_get_login_password(ctx, streams, args):
+    """Print only the password, for `| docker login --username AWS --password-stdin`."""
+    if len(args) != 1:
+        streams.err("usage: %s get-login-password REGISTRY\n" % PROGRAM)
+        return 2
+    try:
+        auth = registry_credentials(ctx, *resolve_registry(ctx, args[0]))
+    except HelperError as error:
+        return fail(ctx, streams, error)
+    streams.out(auth.password + "\n")
+    return 0
+
+
+DOCKER_HELPER_NAME = "ecr-login"
+
+
+def docker_config_path(env):
+    """$DOCKER_CONFIG/config.json, else ~/.docker/config.json."""
+    directory = env.get("DOCKER_CONFIG", "")
+    if not directory:
+        home = home_directory(env)
+        if not home:
+            raise ConfigError("cannot find the Docker config: neither DOCKER_CONFIG nor HOME is set")
+        directory = os.path.join(home, ".docker")
+    return os.path.join(expand_home(directory, env), "config.json")
+
+
+def configure_docker(path, hosts, helper, remove):
+    """Add (or remove) credHelpers entries; returns the list of changes made. The file is
+    rewritten only when something changed, atomically, keeping its mode and other keys."""
+    import collections
+    import json
+
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        mode = os.stat(path).st_mode & 0o777
+    except (IOError, OSError):
+        text, mode = "", 0o600
+    except UnicodeDecodeError:
+        raise ConfigError("%s is not UTF-8 text; it was left untouched" % path)
+    try:
+        document = json.loads(text, object_pairs_hook=collections.OrderedDict) if text.strip() else \
+            collections.OrderedDict()
+    except ValueError:
+        raise ConfigError("%s is not valid JSON; it was left untouched" % path)
+    if not isinstance(document, dict) or not isinstance(document.get("credHelpers", {}), dict):
+        raise ConfigError("%s does not hold a JSON object with a credHelpers object; it was left untouched" % path)
+    helpers = document.setdefault("credHelpers", collections.OrderedDict())
+    changes = []
+    for host in hosts:
+        if remove:
+            if helpers.get(host, "").startswith(DOCKER_HELPER_NAME):
+                del helpers[host]
+                changes.append("removed credHelpers[%s]" % host)
+        elif helpers.get(host) != helper:
+            changes.append("credHelpers[%s]: %s -> %s" % (host, helpers.get(host, "(none)"), helper))
+            helpers[host] = helper
+    if remove and not helpers:
+        del document["credHelpers"]
+    if changes:
+        make_private_directory(os.path.dirname(path))
+        data = (json.dumps(document, indent="\t") + "\n").encode("utf-8")
+        target = os.path.realpath(path)
+        write_private_file(target, data)
+        os.chmod(target, mode)
+    return changes
+
+
+def action_configure(ctx, streams, args):
+    """configure [--remove] [--profile P] REGISTRY...: name this helper in Docker's config."""
+    remove = "--remove" in args
+    hosts, profile, rest = [], None, [arg for arg in args if arg != "--remove"]
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--profile" and rest:
+            profile = rest.pop(0)
+        elif arg.startswith("-"):
+            streams.err("usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM)
+            return 2
+        else:
+            hosts.append(arg)
+    if not hosts:
+        streams.err("usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM)
+        return 2
+    try:
+        names = []
+        for host in hosts:
+            resolve_registry(ctx, host)  # refuse what get could never serve
+            names.append(server_url_host(host))
+        path = docker_config_path(ctx.env)
+        helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
+        changes = configure_docker(path, names, helper, remove)
+    except HelperError as error:
+        return fail(ctx, streams, error)
+    for change in changes:
+        streams.out("%s: %s\n" % (path, change))
+    if not changes:
+        streams.out("%s: already %s\n" % (path, "without these entries" if remove else "configured"))
+    return 0
+
+
+def redact_url(url):
+    """A URL without its user info (proxy URLs often carry a password)."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "****@" + authority.rsplit("@", 1)[1]
+    return scheme + separator + authority + slash + path if separator else url
+
+
+def chain_report(ctx):
+    """Lines telling which credential sources are configured, in the order they are tried."""
+    env, config = ctx.env, ctx.config
+    profile = config.profile()
+    lines = []
+
+    def line(name, state):
+        lines.append("  %-28s %s" % (name, state))
+
+    key = env.get("AWS_ACCESS_KEY_ID", "")
+    if ctx.profile_forced:
+        line("environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
+    else:
+        line("environment keys", "AWS_ACCESS_KEY_ID=%s" % mask_key(key) if key else "not set (AWS_ACCESS_KEY_ID)")
+    line("assume role (role_arn)", profile.get("role_arn") or "not in profile %s" % config.profile_name)
+    line("web identity", env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
+         or "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
+    line("SSO", profile.get("sso_session") or profile.get("sso_start_url") or "not in profile")
+    line("credentials file keys", "aws_access_key_id=%s" % mask_key(
+        config.credentials_profiles.get(config.profile_name, {}).get("aws_access_key_id", ""))
+        if config.credentials_profiles.get(config.profile_name, {}).get("aws_access_key_id") else "none")
+    line("credential_process", "set" if profile.get("credential_process") else "not in profile")
+    line("config file keys", "aws_access_key_id=%s" % mask_key(
+        config.config_profiles.get(config.profile_name, {}).get("aws_access_key_id", ""))
+        if config.config_profiles.get(config.profile_name, {}).get("aws_access_key_id") else "none")
+    line("container endpoint", env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+         or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
+    line("EC2 instance metadata", "disabled (AWS_EC2_METADATA_DISABLED=true)"
+         if env_flag(env, "AWS_EC2_METADATA_DISABLED") else "enabled, tried last")
+    return lines
+
+
+NEWCOMER_ADVICE = """\
+No AWS credentials are configured for this user. Pick one:
+  - keys:     aws configure   (writes ~/.aws/credentials), or export AWS_ACCESS_KEY_ID and
+              AWS_SECRET_ACCESS_KEY
+  - SSO:      aws configure sso, then aws sso login --profile NAME; export AWS_PROFILE=NAME
+  - a role:   add role_arn and source_profile to a profile in ~/.aws/config
+  - on EC2, ECS or EKS: attach a role to the instance, task or pod; nothing to configure here
+Then run:   docker-credential-ecr-login doctor ACCOUNT.dkr.ecr.REGION.amazonaws.com"""
+
+
+def cache_report(ctx, registry, source):
+    """Lines about the token cache and this registry's entry."""
+    cache = ctx.token_cache()
+    if cache is None:
+        return ["  token cache: off (AWS_ECR_DISABLE_CACHE set, or no home directory)"]
+    registries = cache.load()
+    lines = ["  token cache: %s (%d entries)" % (cache.path, len(registries))]
+    if registry is not None and source is not None:
+        entry = cache.lookup(cache_keys(registry, source))
+        if entry is None:
+            lines.append("  this registry: no cached token")
+        else:
+            try:
+                requested, expires = entry_times(entry)
+                lines.append("  this registry: token cached %d min ago, expires %s (%s)" % (
+                    (time.time() - requested) // 60, entry.get("ExpiresAt"),
+                    "fresh" if entry_is_fresh(entry, time.time()) else "due for refresh"))
+            except ValueError:
+                lines.append("  this registry: unreadable cache entry (it will be replaced)")
+    return lines
+
+
+def action_doctor(ctx, streams, args):
+    """doctor [REGISTRY]: explain what the helper would do, and try it. Never shows a secret."""
+    if len(args) > 1:
+        streams.err("usage: %s doctor [REGISTRY]\n" % PROGRAM)
+        return 2
+    out = []
+    out.append("%s %s on Python %s (%s)" % (PROGRAM, VERSION, sys.version.split()[0], sys.executable))
+    registry = settings = source = None
+    problem = None
+    try:
+        if args:
+            registry, settings = resolve_registry(ctx, args[0])
+            out.append("registry: %s: %s account %s in %s%s" % (
+                registry.host, "ECR Public" if registry.is_public else "private ECR", registry.account or "-",
+                registry.region, " (FIPS)" if registry.fips else ""))
+            out.append("  API endpoint: %s" % ecr_endpoint(registry, ctx.env))
+            if settings:
+                out.append("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
+                    "%s=%s" % item for item in sorted(settings.items()))))
+            if settings.get("profile") and not ctx.profile_forced:
+                ctx.select_profile(settings["profile"])
+        config = ctx.config
+        out.append("profile: %s (%s)" % (config.profile_name, "from AWS_PROFILE/AWS_DEFAULT_PROFILE or the "
+                                         "helper's name" if config.profile_explicit else "default"))
+        for label, path in (("config file", config.config_path), ("credentials file", config.credentials_path)):
+            out.append("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
+        out.append("credential sources, in the order they are tried:")
+        out.extend(chain_report(ctx))
+        if registry is not None:
+            source = plan_for_registry(ctx, registry, settings)
+        else:
+            source = plan_credentials(ctx)
+        out.append("  => %s" % source.describe())
+    except HelperError as error:
+        problem = error
+        out.append("  => %s" % error)
+    for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
+                     "AWS_CA_BUNDLE"):
+        if ctx.env.get(variable):
+            out.append("%s=%s" % (variable, redact_url(ctx.env[variable])))
+    out.extend(cache_report(ctx, registry, source))
+    out.append("log: %s (level %s)" % (ctx.log.path or "off", [
+        name for name, value in LOG_LEVELS.items() if value == ctx.log.level][0]))
+    unconfigured = isinstance(source, IMDSSource) and not os.path.isfile(ctx.config.config_path or "") and \
+        not os.path.isfile(ctx.config.credentials_path or "") and not ctx.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+    if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
+        try:
+            auth = token_for_source(ctx, registry, source)
+            out.append("token: OK, user %s, expires %s" % (
+                auth.username, format_expiry(auth.expires_at)))
+        except HelperError as error:
+            problem = error
+            out.append("token: FAILED: %s" % error)
+    elif problem is None and registry is None:
+        out.append("token: not tried (name a registry: %s doctor ACCOUNT.dkr.ecr.REGION.amazonaws.com)" % PROGRAM)
+    if unconfigured or isinstance(problem, CredentialsError):
+        out.append(NEWCOMER_ADVICE)
+        problem = problem or CredentialsError("no credentials configured")
+    streams.out(redact("\n".join(out), ctx.secrets) + "\n")
+    return 1 if problem is not None or registry is None and source is None else 0
+
+
+def looks_like_ec2():
+    """A cheap local hint that this is an EC2 instance, so doctor probes IMDS only there."""
+    for path, marker in (("/sys/devices/virtual/dmi/id/sys_vendor", "amazon"),
+                         ("/sys/devices/virtual/dmi/id/board_asset_tag", "i-"),
+                         ("/sys/hypervisor/uuid", "ec2")):
+        try:
+            with open(path) as handle:
+                if handle.read(64).strip().lower().startswith(marker):
+                    return True
+        except (IOError, OSError):
+            continue
+    return False
+
+
 ACTIONS = {
     "get": action_get,
     "store": action_store,
@@ -2314,16 +2820,42 @@ ACTIONS = {
     "list": action_list,
     "version": action_version,
 }
+# Commands beyond the docker protocol; they take arguments.
+COMMANDS = {
+    "kubelet": action_kubelet,
+    "get-login-password": action_get_login_password,
+    "configure": action_configure,
+    "doctor": action_doctor,
+}
+KUBELET_PROGRAM = "ecr-credential-provider"
+
+
+def program_role(argv0):
+    """(kubelet mode, profile) from the name the helper was installed under."""
+    name = os.path.basename(argv0 or "")
+    for extension in (".py", ".pyz", ".exe"):
+        if name.endswith(extension):
+            name = name[: -len(extension)]
+    if name == KUBELET_PROGRAM:
+        return True, None
+    if name.startswith(PROFILE_PROGRAM_PREFIX) and len(name) > len(PROFILE_PROGRAM_PREFIX):
+        return False, name[len(PROFILE_PROGRAM_PREFIX):]
+    return False, None
 
 
 def run(argv, env, streams):
     args = argv[1:]
+    kubelet, profile = program_role(argv[0] if argv else "")
     if args and args[0] in ("-v", "--version", "-version", "--v"):
         streams.out("amazon-ecr-credential-helper\nVersion:    %s\nGit commit: %s\n" % (VERSION, "python"))
         return 0
     if args and args[0] in ("-h", "--help", "-help", "help"):
         streams.out(HELP % {"program": PROGRAM, "version": VERSION})
         return 0
+    if kubelet:
+        return action_kubelet(Context(env), streams, args)
+    if args and args[0] in COMMANDS:
+        return COMMANDS[args[0]](Context(env, profile), streams, args[1:])
     if len(args) != 1:
         streams.out(USAGE + "\n")
         return 1
@@ -2331,7 +2863,7 @@ def run(argv, env, streams):
     if action is None:
         streams.out("%s: unknown action: %s\n" % (PROGRAM, args[0]))
         return 1
-    return action(Context(env), streams)
+    return action(Context(env, profile), streams)
 
 
 def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
