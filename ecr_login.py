@@ -1374,7 +1374,7 @@ def refresh_sso_token(ctx, source, path, document):
             source.profile, error if isinstance(error, AWSError) else "bad CreateToken answer", sso_login_hint(source)))
     ctx.remember_secret(token)
     document = dict(document, accessToken=token,
-                    expiresAt=format_go_time(int((time.time() + lifetime) * 1e9), utc=True).split(".")[0] + "Z")
+                    expiresAt=format_go_time(int(time.time() + lifetime) * 10 ** 9, utc=True))
     if isinstance(answer.get("refreshToken"), str):
         ctx.remember_secret(answer["refreshToken"])
         document["refreshToken"] = answer["refreshToken"]
