@@ -1,0 +1,162 @@
+"""A warm get touches no network and spawns no process, for every credential source; a change
+of identity (profile, role, keys, source) gets a fresh token."""
+
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+import ecr_login
+from tests.fakeaws import FakeAWS
+
+REGISTRY = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+OTHER_REGISTRY = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
+ROLE = "arn:aws:iam::123456789012:role/pull"
+OTHER_ROLE = "arn:aws:iam::123456789012:role/other"
+
+
+class WarmGetTest(unittest.TestCase):
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="ecr-login-warm-")
+        self.addCleanup(shutil.rmtree, self.home, True)
+        self.fake = FakeAWS()
+        self.addCleanup(self.fake.close)
+        self.fake.add_credentials("AKIDWARMSTATIC000001", "warm-static-secret")
+        os.makedirs(os.path.join(self.home, ".aws"))
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": self.home, "AWS_EC2_METADATA_DISABLED": "true",
+                    "AWS_ECR_RETRY_DELAY": "0.01", "AWS_ECR_HTTP_TIMEOUT": "5"}
+        self.env.update(self.fake.endpoint_env())
+
+    def write(self, relative, text):
+        path = os.path.join(self.home, relative)
+        with open(path, "w") as handle:
+            handle.write(text)
+        return path
+
+    def get(self, registry=REGISTRY, **env):
+        stdout, stderr = io.BytesIO(), io.BytesIO()
+        code = ecr_login.main(["docker-credential-ecr-login", "get"], dict(self.env, **env),
+                              io.BytesIO(registry.encode()), stdout, stderr)
+        self.assertEqual(code, 0, stderr.getvalue().decode())
+        return json.loads(stdout.getvalue().decode())["Secret"]
+
+    def assert_warm(self, **env):
+        """A first get calls AWS; a second one is answered with no request at all."""
+        first = self.get(**env)
+        before = self.fake.count()
+        self.assertGreater(before, 0)
+        self.assertEqual(self.get(**env), first)
+        self.assertEqual(self.fake.count(), before, "a warm get made a request")
+        return first
+
+    def assert_refreshes(self, first, **env):
+        before = self.fake.count("ecr")
+        self.assertNotEqual(self.get(**env), first)
+        self.assertEqual(self.fake.count("ecr"), before + 1)
+
+    def test_static_keys_are_warm_and_new_keys_get_a_new_token(self):
+        first = self.assert_warm(AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000001", AWS_SECRET_ACCESS_KEY="warm-static-secret")
+        self.fake.add_credentials("AKIDWARMSTATIC000002", "other-secret")
+        self.assert_refreshes(first, AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000002", AWS_SECRET_ACCESS_KEY="other-secret")
+
+    def write_role_profiles(self, role_arn):
+        self.write(".aws/config", "[profile pull]\nrole_arn = %s\nsource_profile = keys\n" % role_arn)
+        self.write(".aws/credentials", "[keys]\naws_access_key_id = AKIDWARMSTATIC000001\n"
+                                       "aws_secret_access_key = warm-static-secret\n")
+
+    def test_assumed_role_is_warm_without_sts_and_a_new_role_refreshes(self):
+        self.write_role_profiles(ROLE)
+        first = self.assert_warm(AWS_PROFILE="pull")
+        self.assertEqual(self.fake.count("sts", "AssumeRole"), 1)
+        self.write_role_profiles(OTHER_ROLE)
+        self.assert_refreshes(first, AWS_PROFILE="pull")
+        self.assertEqual(self.fake.count("sts", "AssumeRole"), 2)
+
+    def test_assumed_role_credentials_are_reused_for_another_registry(self):
+        self.write_role_profiles(ROLE)
+        self.get(AWS_PROFILE="pull")
+        self.get(OTHER_REGISTRY, AWS_PROFILE="pull")
+        self.assertEqual(self.fake.count("ecr"), 2)
+        self.assertEqual(self.fake.count("sts", "AssumeRole"), 1, "role credentials were not reused")
+        roles = os.path.join(self.home, ".ecr", "roles")
+        for name in os.listdir(roles):
+            self.assertEqual(os.stat(os.path.join(roles, name)).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(roles).st_mode & 0o777, 0o700)
+
+    def test_web_identity_is_warm_and_a_new_role_refreshes(self):
+        token = self.write("token.jwt", "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl")
+        first = self.assert_warm(AWS_ROLE_ARN=ROLE, AWS_WEB_IDENTITY_TOKEN_FILE=token)
+        self.assertEqual(self.fake.count("sts", "AssumeRoleWithWebIdentity"), 1)
+        self.assert_refreshes(first, AWS_ROLE_ARN=OTHER_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE=token)
+
+    def write_sso(self, role_name):
+        self.write(".aws/config", "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+                                  "sso_role_name = %s\n[sso-session corp]\n"
+                                  "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n" % role_name)
+        cache = os.path.join(self.home, ".aws", "sso", "cache")
+        if not os.path.isdir(cache):
+            os.makedirs(cache)
+        import hashlib
+
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        self.write(os.path.join(".aws", "sso", "cache", hashlib.sha1(b"corp").hexdigest() + ".json"),
+                   json.dumps({"accessToken": "sso-access-token-warm", "expiresAt": expires}))
+
+    def test_sso_is_warm_and_a_new_role_refreshes(self):
+        self.write_sso("Pull")
+        first = self.assert_warm(AWS_PROFILE="dev")
+        self.assertEqual(self.fake.count("sso"), 1)
+        self.write_sso("Admin")
+        self.assert_refreshes(first, AWS_PROFILE="dev")
+
+    def write_process_profile(self, label):
+        script = self.write("creds_%s.py" % label, (
+            "import json, os\n"
+            "with open(os.path.join(os.path.dirname(__file__), 'spawns'), 'a') as f: f.write('x')\n"
+            "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIDWARMSTATIC000001',"
+            " 'SecretAccessKey': 'warm-static-secret'}))\n"))
+        self.write(".aws/config", "[profile proc]\ncredential_process = %s %s\n" % (sys.executable, script))
+
+    def spawns(self):
+        path = os.path.join(self.home, "spawns")
+        if not os.path.exists(path):
+            return 0
+        with open(path) as handle:
+            return len(handle.read())
+
+    def test_credential_process_is_not_spawned_on_a_warm_get(self):
+        self.write_process_profile("a")
+        first = self.assert_warm(AWS_PROFILE="proc")
+        self.assertEqual(self.spawns(), 1)
+        self.write_process_profile("b")
+        self.assert_refreshes(first, AWS_PROFILE="proc")
+        self.assertEqual(self.spawns(), 2)
+
+    def test_container_endpoint_is_warm_and_another_endpoint_refreshes(self):
+        first = self.assert_warm(AWS_CONTAINER_CREDENTIALS_FULL_URI=self.fake.container_url,
+                                 AWS_CONTAINER_AUTHORIZATION_TOKEN="container-token")
+        self.assertEqual(self.fake.count("container"), 1)
+        self.assert_refreshes(first, AWS_CONTAINER_CREDENTIALS_FULL_URI=self.fake.container_url + "/other",
+                              AWS_CONTAINER_AUTHORIZATION_TOKEN="container-token")
+
+    def test_imds_is_warm(self):
+        first = self.assert_warm(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=self.fake.url)
+        self.assertEqual(self.fake.count("imds", "imds-creds"), 1)
+        self.assertNotEqual(first, self.get(AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000001",
+                                            AWS_SECRET_ACCESS_KEY="warm-static-secret"))
+
+    def test_profile_change_gets_its_own_token(self):
+        self.write(".aws/credentials", "[a]\naws_access_key_id = AKIDWARMSTATIC000001\n"
+                                       "aws_secret_access_key = warm-static-secret\n"
+                                       "[b]\naws_access_key_id = AKIDWARMSTATIC000002\naws_secret_access_key = s\n")
+        self.fake.add_credentials("AKIDWARMSTATIC000002", "s")
+        first = self.assert_warm(AWS_PROFILE="a")
+        self.assert_refreshes(first, AWS_PROFILE="b")
+
+
+if __name__ == "__main__":
+    unittest.main()
