@@ -268,6 +268,8 @@ def parse_timestamp(text):
     year, month, day, hour, minute, second = (int(field) for field in fields)
     if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 60):
         raise ValueError("not an RFC 3339 time: %r" % text)
+    if day > days_from_civil(year + month // 12, month % 12 + 1, 1) - days_from_civil(year, month, 1):
+        raise ValueError("not an RFC 3339 time: %r" % text)  # a day the month does not have, as Go says
     rest = text[19:]
     fraction = 0.0
     if rest.startswith("."):
@@ -763,6 +765,8 @@ class StaticSource(Source):
         return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
 
     def fetch(self, ctx):
+        ctx.remember_secret(self.credentials.secret_key)  # masked if an error ever echoes them
+        ctx.remember_secret(self.credentials.token)
         return self.credentials
 
 
@@ -1049,7 +1053,7 @@ def plan_profile(ctx, name, visited, top_level=False):
     source = web_identity_source(ctx.env if top_level and not ctx.profile_forced else {}, profile, name)
     if source:
         return source
-    if profile.get("sso_role_name") or profile.get("sso_account_id") or profile.get("sso_session"):
+    if profile.get("sso_role_name") or profile.get("sso_account_id"):  # botocore's trigger
         return SSOSource(name, sso_settings(config, name, profile))
     source = static_keys(config.credentials_profiles.get(name, {}), "profile %s in %s" % (
         name, config.credentials_path))
