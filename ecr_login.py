@@ -508,6 +508,28 @@ def expand_home(path, env, windows=None):
     return path
 
 
+def expand_variables(path, env):
+    """$NAME and ${NAME} replaced from env (botocore expands them in file paths); unknown names
+    are left as they are, as os.path.expandvars leaves them."""
+    parts, index = [], 0
+    while index < len(path):
+        if path[index] == "$":
+            braced = path.startswith("${", index)
+            start = index + 2 if braced else index + 1
+            end = path.find("}", start) if braced else start
+            if not braced:
+                while end < len(path) and (path[end] in ALNUM or path[end] == "_"):
+                    end += 1
+            name = path[start:end] if end >= 0 else ""
+            if name and name in env:
+                parts.append(env[name])
+                index = end + 1 if braced else end
+                continue
+        parts.append(path[index])
+        index += 1
+    return "".join(parts)
+
+
 def shared_file_paths(env, windows=None):
     """(config file, credentials file) paths, from AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE
     or under the home directory; None for a file that has no home to live in."""
@@ -516,7 +538,7 @@ def shared_file_paths(env, windows=None):
     for variable, name in (("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "credentials")):
         path = env.get(variable, "")
         if path:
-            paths.append(expand_home(os.path.expandvars(path) if windows is None else path, env, windows))
+            paths.append(expand_home(expand_variables(path, env), env, windows))
         else:
             home = home_directory(env, windows)
             paths.append(home.rstrip("/\\") + separator + ".aws" + separator + name if home else None)
@@ -1542,15 +1564,14 @@ def imds_credentials(ctx, source):
 def read_mfa_code(ctx, serial, profile):
     """An MFA code typed on the terminal (/dev/tty: stdin carries the docker protocol)."""
     try:
-        tty = open("/dev/tty", "r+")
+        tty = open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
     except (IOError, OSError):
         raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal to ask on; run "
                                "'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
                                "or use credentials without mfa_serial" % (profile, serial))
     with tty:
-        tty.write("Enter MFA code for %s: " % serial)
-        tty.flush()
-        code = tty.readline().strip()
+        tty.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
+        code = tty.readline(256).decode("utf-8", "replace").strip()
     if len(code) != 6 or not DIGITS.issuperset(code):
         raise CredentialsError("the MFA code must be 6 digits")
     return code
