@@ -1719,20 +1719,40 @@ class Response(object):
         self.body = body
 
 
-def build_opener(ctx, use_proxy):
-    """A urllib opener with the proxy and CA settings, made once per run (each costs
-    milliseconds: it loads the CA store)."""
-    opener = ctx.openers.get(use_proxy)
+def environment_proxies(env):
+    """{"https": url, "http": url, "no": hosts} from *_proxy variables, lower-case names
+    winning as in urllib, but read from the helper's environment."""
+    proxies = {}
+    for lower_case_pass in (False, True):
+        for name, value in env.items():
+            if value and name.lower().endswith("_proxy") and (name == name.lower()) == lower_case_pass:
+                proxies[name.lower()[:-len("_proxy")]] = value
+    return proxies
+
+
+def opener_for(ctx, url, use_proxy):
+    """A urllib opener with the proxy (unless NO_PROXY exempts the host) and the CA bundle;
+    openers are kept for the run, since each one loads the CA store."""
+    import urllib.request
+
+    proxies = {}
+    if use_proxy:
+        proxies = environment_proxies(ctx.env)
+        if urllib.request.proxy_bypass_environment(split_url(url)[1], proxies):
+            proxies = {}
+        proxies = dict((scheme, proxies[scheme]) for scheme in ("http", "https") if scheme in proxies)
+    key = tuple(sorted(proxies.items()))
+    opener = ctx.openers.get(key)
     if opener is None:
-        opener = ctx.openers[use_proxy] = make_opener(ctx, use_proxy)
+        opener = ctx.openers[key] = make_opener(ctx, proxies)
     return opener
 
 
-def make_opener(ctx, use_proxy):
+def make_opener(ctx, proxies):
     import ssl
     import urllib.request
 
-    handlers = [urllib.request.ProxyHandler(None if use_proxy else {})]
+    handlers = [urllib.request.ProxyHandler(proxies)]
     ca_bundle = ctx.env.get("AWS_CA_BUNDLE") or ctx.config.setting("ca_bundle")
     if ca_bundle:
         try:
@@ -1752,18 +1772,23 @@ def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
     import urllib.request
     from http.client import HTTPException
 
+    if not split_url(url)[3]:
+        url += "/"  # the SDKs send "/" for a bare endpoint; a strict proxy wants a path
     request = urllib.request.Request(url, data=body, method=method)
     for name, value in headers.items():
         request.add_header(name, value)
     request.add_header("User-Agent", USER_AGENT)
     try:
-        handle = build_opener(ctx, use_proxy).open(request, timeout=max(timeout, 0.001))
+        handle = opener_for(ctx, url, use_proxy).open(request, timeout=max(timeout, 0.001))
     except urllib.error.HTTPError as error:
         handle = error
     except (urllib.error.URLError, socket.timeout, OSError, HTTPException, ValueError) as error:
         reason = getattr(error, "reason", None) or error
-        raise AWSError("no answer from %s: %s" % (url.split("?")[0], reason), code="ConnectionError",
-                       retryable=True)
+        # A certificate that does not verify will not verify on the next try either.
+        untrusted = "CERTIFICATE_VERIFY_FAILED" in str(reason)
+        raise AWSError("no answer from %s: %s%s" % (url.split("?")[0], reason, (
+            " (set AWS_CA_BUNDLE to trust its CA)" if untrusted else "")), code="ConnectionError",
+            retryable=not untrusted)
     try:
         data = handle.read(MAX_RESPONSE_BYTES + 1)
     except (socket.timeout, OSError, HTTPException) as error:
@@ -2385,7 +2410,8 @@ def read_input(stdin):
         raise HelperError("the input is not UTF-8 text")
     if "\0" in text:
         raise HelperError("the input contains a NUL character")
-    return "".join(text.splitlines()).strip()
+    # bufio.Scanner's lines: split at "\n", one trailing "\r" dropped from each
+    return "".join(line[:-1] if line.endswith("\r") else line for line in text.split("\n")).strip()
 
 
 class Streams(object):
