@@ -344,12 +344,23 @@ def json_loads(text):
     except (ImportError, AttributeError, TypeError):
         import json
 
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply")
     start = len(text) - len(text.lstrip(" \t\n\r"))
     try:
         value, end = scanner(text, start)
     except StopIteration:
         raise ValueError("not JSON")
+    except (SystemError, ValueError):
+        # The C scanner reports syntax errors with json.decoder's exception class; on 3.10+ it
+        # fails oddly when that module is not loaded. Errors are rare: let json say what is wrong.
+        import json
+
+        return json.loads(text)
+    except RecursionError:  # "[[[[..." from a broken file or endpoint: not a crash
+        raise ValueError("JSON nested too deeply")
     if text[end:].strip(" \t\n\r"):
         raise ValueError("extra data after JSON")
     return value
@@ -1261,7 +1272,7 @@ def parse_credential_document(document, what, names=("AccessKeyId", "SecretAcces
         try:
             expiry = expiry / 1000.0 if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) \
                 else parse_timestamp(expiry)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: an integer beyond a float
             raise CredentialsError("%s answered an unreadable %s" % (what, expiry_name))
     account_id = document.get("AccountId")
     return Credentials(access_key, secret_key, token, expiry, account_id if isinstance(account_id, str) else None)
@@ -1316,7 +1327,7 @@ def xml_fields(body, names):
 
     try:
         root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, ValueError):
+    except (ElementTree.ParseError, ValueError, LookupError):  # LookupError: an unknown encoding=
         return None
     found = {}
     for element in root.iter():
@@ -1421,7 +1432,7 @@ def sso_role_credentials(ctx, source):
                                                           ("role_name", source.role_name)])
     try:
         response = aws_call(ctx, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
-                            source.region, "awsssoportal", json_error, method="GET")
+                            source.region, "awsssoportal", lambda r: json_error(r, "SSO"), method="GET")
     except AWSError as error:
         if error.status in (401, 403):
             raise CredentialsError("SSO refused the cached token for profile %s (%s); %s" % (
@@ -1458,7 +1469,9 @@ def run_credential_process(ctx, source):
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.communicate()
+        process.wait()  # not communicate(): a child of the process (sh -c) may hold the pipes open
+        process.stdout.close()
+        process.stderr.close()
         raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
     if process.returncode != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
@@ -1841,6 +1854,7 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
     for attempt in range(1, ctx.max_attempts + 1):
         remaining = deadline - time.time()
         if remaining <= 0:
+            attempt -= 1  # this one was never made: say how many were
             break
         request_headers = dict(headers)
         if credentials is not None:
@@ -1924,6 +1938,9 @@ def get_authorization_token(ctx, registry, credentials):
         raise AWSError("%s answered GetAuthorizationToken without an authorizationToken" % what)
     if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
         raise AWSError("%s answered GetAuthorizationToken without a numeric expiresAt" % what)
+    if not 0 < expires_at < 32503680000:  # before 3000-01-01, so every platform can format it
+        raise AWSError("%s answered GetAuthorizationToken with an expiresAt that is not a time: %s" % (
+            what, str(expires_at)[:30]))
     try:
         import base64
 
@@ -2570,6 +2587,8 @@ def kubelet_response(ctx, request):
     annotations = request.get("serviceAccountAnnotations") or {}
     role_arn = (annotations.get(KUBELET_ROLE_ANNOTATION) if isinstance(annotations, dict) else None) \
         or ctx.env.get("AWS_ECR_ROLE_ARN")
+    if role_arn is not None and not isinstance(role_arn, str):
+        raise HelperError("the %s service account annotation is not a string" % KUBELET_ROLE_ANNOTATION)
     if isinstance(token, str) and token and role_arn:
         ctx.remember_secret(token)
         ctx.use_registry(registry)
