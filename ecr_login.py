@@ -1541,12 +1541,15 @@ def imds_credentials(ctx, source):
     """IMDSv2 (token, role name, credentials), falling back to IMDSv1 unless it is disabled."""
     token_response = imds_request(ctx, source, "PUT", "/latest/api/token",
                                   {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
-    if token_response is None:
-        raise CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
-                               "within %gs (not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
-                                   source.endpoint, source.timeout))
+    silent = CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
+                              "within %gs (not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
+                                  source.endpoint, source.timeout))
     headers = {}
-    if token_response.status == 200:
+    if token_response is None:  # as botocore: no answer to the PUT (an IMDSv2 hop limit of 1) means IMDSv1
+        if source.v1_disabled:
+            raise silent
+        ctx.log.debug("no answer to the IMDSv2 token request; trying IMDSv1")
+    elif token_response.status == 200:
         token = token_response.body.decode("ascii", "replace")
         ctx.remember_secret(token)
         headers["x-aws-ec2-metadata-token"] = token
@@ -1557,7 +1560,9 @@ def imds_credentials(ctx, source):
             token_response.status, "; IMDSv1 fallback is disabled" if source.v1_disabled else ""))
     base = "/latest/meta-data/iam/security-credentials/"
     role_response = imds_request(ctx, source, "GET", base, headers)
-    if role_response is None or role_response.status != 200 or not role_response.body.strip():
+    if role_response is None:
+        raise silent
+    if role_response.status != 200 or not role_response.body.strip():
         raise CredentialsError("no IAM role is attached to this EC2 instance (instance metadata at %s)" %
                                source.endpoint)
     role = role_response.body.decode("utf-8", "replace").strip().splitlines()[0]
