@@ -1,0 +1,896 @@
+"""The features beyond the docker protocol, end to end through the built zipapp
+(dist/docker-credential-ecr-login, built once per test class into a temp dir): the kubelet
+credential provider, get-login-password, configure, a profile per registry (by the helper's
+name or its own config.json), doctor, MFA prompts on the terminal, and log control.
+
+Every run is a child process of this interpreter in a new session (so it has no controlling
+terminal unless a test gives it one), with an environment built from scratch (helpers.clean_env:
+PATH kept, no AWS_* inherited, IMDS off, short timeouts, every endpoint at the loopback fake)
+and its own HOME.
+"""
+
+import json
+import os
+import re
+import select
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from tests.fakeaws import KIND_ECR_PASSWORD, FakeAWS, json_error
+from tests.helpers import clean_env, make_home, read_text, sigv4_verifier, write_file
+
+import build_zipapp  # noqa: E402  (tests.helpers put the repository root on sys.path)
+
+PROGRAM = "docker-credential-ecr-login"
+NOT_FOUND = "credentials not found in native keychain\n"
+RUN_TIMEOUT = 15.0
+
+ACCOUNT = "123456789012"
+REGION = "us-west-2"
+HOST = "%s.dkr.ecr.%s.amazonaws.com" % (ACCOUNT, REGION)
+OTHER_ACCOUNT = "210987654321"
+OTHER_HOST = "%s.dkr.ecr.%s.amazonaws.com" % (OTHER_ACCOUNT, REGION)
+THIRD_ACCOUNT = "333344445555"
+
+# Static keys the tests configure; the fake learns them (add_credentials) so that the SigV4
+# verifier can check every signature made with them.
+ENV_KEYS = ("AKIAFEATENV000001234", "envSecretKey0000000000000000000000000000")
+DEFAULT_KEYS = ("AKIAFEATDEFAULT05555", "defaultSecretKey00000000000000000000000")
+PROD_KEYS = ("AKIAFEATPROD00005678", "prodSecretKey000000000000000000000000000")
+DEV_KEYS = ("AKIAFEATDEV000009876", "devSecretKey0000000000000000000000000000")
+DEV_SESSION_TOKEN = "devSessionToken000000000000000000000000000000000000"
+BASE_KEYS = ("AKIAFEATBASE00004321", "baseSecretKey000000000000000000000000000")
+
+KUBELET_V1 = "credentialprovider.kubelet.k8s.io/v1"
+KUBELET_V1BETA1 = "credentialprovider.kubelet.k8s.io/v1beta1"
+KUBELET_PROGRAM = "ecr-credential-provider"
+ROLE_ANNOTATION = "eks.amazonaws.com/ecr-role-arn"
+
+MFA_SERIAL = "arn:aws:iam::%s:mfa/alice" % ACCOUNT
+MFA_PROMPT = "Enter MFA code for %s: " % MFA_SERIAL
+
+# Makes the pty slave (fd argv[1]) the controlling terminal of this new session, then runs the
+# helper. Done in a child interpreter rather than a preexec_fn, which is unsafe next to the
+# fake's threads.
+CTTY_WRAPPER = """\
+import fcntl, os, sys, termios
+fd = int(sys.argv[1])
+fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+os.close(fd)
+os.execv(sys.executable, [sys.executable] + sys.argv[2:])
+"""
+
+# Put in a directory on PYTHONPATH: records every socket connect the helper attempts (one
+# line each in $ECR_TEST_CONNECT_LOG) and refuses all but loopback ones at once.
+CONNECT_RECORDER = """\
+import os, socket
+_log = os.environ.get("ECR_TEST_CONNECT_LOG")
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+def _record(address):
+    with open(_log, "a") as handle:
+        handle.write("%r\\n" % (address,))
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        raise OSError(101, "network blocked by the test")
+
+def connect(self, address):
+    _record(address)
+    return _connect(self, address)
+
+def connect_ex(self, address):
+    _record(address)
+    return _connect_ex(self, address)
+
+if _log:
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+"""
+
+GO_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def go_duration_seconds(text):
+    """Seconds in a Go duration string of whole seconds such as 6h0m0s, 29m59s or 0s."""
+    match = GO_DURATION.match(text or "")
+    if not text or not match:
+        raise AssertionError("%r is not a Go duration of whole seconds" % (text,))
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def read_bytes(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def file_state(path):
+    """What must not change when a file is left untouched: bytes, mtime, inode, mode."""
+    info = os.stat(path)
+    return read_bytes(path), info.st_mtime_ns, info.st_ino, stat.S_IMODE(info.st_mode)
+
+
+class Result(object):
+    def __init__(self, code, out, err, elapsed):
+        self.code, self.out, self.err, self.elapsed = code, out, err, elapsed
+
+    def __repr__(self):
+        return "exit %r after %.2fs\nstdout: %r\nstderr: %r" % (self.code, self.elapsed, self.out, self.err)
+
+
+class FeatureCase(unittest.TestCase):
+    """Builds the zipapp once per class, installs it under the names that change what it
+    does, and gives each test a fake AWS (verifying SigV4) and a HOME of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dist = tempfile.mkdtemp(prefix="ecr-login-features-")
+        cls.app = build_zipapp.build(os.path.join(cls.dist, PROGRAM))
+        cls.kubelet_app = os.path.join(cls.dist, KUBELET_PROGRAM)
+        cls.prod_app = os.path.join(cls.dist, PROGRAM + "-prod")
+        for path in (cls.kubelet_app, cls.prod_app):
+            shutil.copy2(cls.app, path)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dist, True)
+
+    def setUp(self):
+        self.home = make_home(self)
+        self.fake = FakeAWS()
+        self.addCleanup(self.fake.close)
+        self.fake.verifier = sigv4_verifier(self.fake)
+        for keys in (ENV_KEYS, DEFAULT_KEYS, PROD_KEYS, BASE_KEYS):
+            self.fake.add_credentials(*keys)
+        self.fake.add_credentials(DEV_KEYS[0], DEV_KEYS[1], DEV_SESSION_TOKEN)
+
+    # ---- environment and files
+
+    def env(self, **extra):
+        return clean_env(self.home, self.fake, **extra)
+
+    def env_with_keys(self, **extra):
+        return self.env(AWS_ACCESS_KEY_ID=ENV_KEYS[0], AWS_SECRET_ACCESS_KEY=ENV_KEYS[1], **extra)
+
+    def home_path(self, *parts):
+        return os.path.join(self.home, *parts)
+
+    def write_aws_files(self, credentials="", config=""):
+        if credentials:
+            write_file(self.home_path(".aws", "credentials"), credentials)
+        if config:
+            write_file(self.home_path(".aws", "config"), config)
+
+    def write_profiles(self):
+        self.write_aws_files(credentials=(
+            "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+            "[prod]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (DEFAULT_KEYS + PROD_KEYS)))
+
+    def write_helper_config(self, registries, path=None):
+        path = path or self.home_path(".ecr", "config.json")
+        write_file(path, json.dumps({"registries": registries}))
+        return path
+
+    def forget_tokens(self):
+        """Remove the token cache, so the next get fetches a token again."""
+        path = self.home_path(".ecr", "cache.json")
+        if os.path.exists(path):
+            os.unlink(path)
+
+    def log_path(self):
+        return self.home_path(".ecr", "log", "ecr-login.log")
+
+    def log_text(self):
+        path = self.log_path()
+        return read_text(path) if os.path.exists(path) else ""
+
+    # ---- running the helper
+
+    def run_app(self, args, env, stdin=b"", program=None, timeout=RUN_TIMEOUT):
+        """Run the zipapp (or a renamed copy) with this interpreter, in a new session."""
+        if isinstance(stdin, str):
+            stdin = stdin.encode("utf-8")
+        started = time.monotonic()
+        proc = subprocess.Popen([sys.executable, program or self.app] + list(args), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("%s %s did not finish within %ss" % (program or self.app, args, timeout))
+        return Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                      time.monotonic() - started)
+
+    def get(self, env, server_url=HOST, program=None):
+        return self.run_app(["get"], env, server_url + "\n", program=program)
+
+    # ---- checks
+
+    def ecr_passwords(self):
+        """The ECR passwords the fake has handed out, oldest first."""
+        return [value for value in self.fake.minted if self.fake.minted_kind[value] == KIND_ECR_PASSWORD]
+
+    def assert_no_traceback(self, result):
+        self.assertNotIn("Traceback", result.err, result)
+        self.assertNotIn("Traceback", result.out, result)
+
+    def assert_get_ok(self, result, server_url=HOST):
+        self.assertEqual(result.code, 0, result)
+        answer = json.loads(result.out)
+        self.assertEqual(answer["ServerURL"], server_url)
+        self.assertEqual(answer["Username"], "AWS")
+        self.assertEqual(answer["Secret"], self.ecr_passwords()[-1])
+        return answer
+
+    def assert_not_found(self, result, *reason_parts):
+        self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
+        for part in reason_parts:
+            self.assertIn(part, result.err)
+        self.assert_no_traceback(result)
+
+    def assert_failed(self, result, *reason_parts):
+        """Outside the docker protocol: exit 1, nothing on stdout, the reason on stderr."""
+        self.assertEqual((result.code, result.out), (1, ""), result)
+        self.assertTrue(result.err.strip(), result)
+        for part in reason_parts:
+            self.assertIn(part, result.err)
+        self.assert_no_traceback(result)
+
+    def assert_no_secrets(self, text, *also):
+        self.assertEqual(self.fake.secrets_in(text), [], text)
+        for secret in also:
+            self.assertNotIn(secret, text)
+
+    def ecr_call(self):
+        rec = self.fake.last("ecr", "GetAuthorizationToken")
+        self.assertIsNotNone(rec, "no ECR GetAuthorizationToken call was made")
+        return rec
+
+
+# ============================================================================================
+# 1. The kubelet image credential provider
+# ============================================================================================
+
+
+class KubeletProviderTest(FeatureCase):
+    IMAGE = HOST + "/team/app:1.2"
+
+    def request(self, api_version=KUBELET_V1, **fields):
+        document = {"apiVersion": api_version, "kind": "CredentialProviderRequest", "image": self.IMAGE}
+        document.update(fields)
+        return json.dumps(document)
+
+    def invocations(self):
+        """The kubelet runs the provider as ecr-credential-provider; the verb works too."""
+        return (("verb kubelet", self.app, ["kubelet"]), ("ecr-credential-provider", self.kubelet_app, []))
+
+    def run_kubelet(self, how, request, env):
+        program, args = dict((label, (path, args)) for label, path, args in self.invocations())[how]
+        return self.run_app(args, env, request, program=program)
+
+    def assert_response(self, result, api_version, lifetime):
+        self.assertEqual(result.code, 0, result)
+        self.assert_no_traceback(result)
+        response = json.loads(result.out)
+        self.assertEqual(response["apiVersion"], api_version)
+        self.assertEqual(response["kind"], "CredentialProviderResponse")
+        self.assertEqual(response["cacheKeyType"], "Registry")
+        duration = go_duration_seconds(response["cacheDuration"])
+        self.assertTrue(lifetime / 2 - 30 <= duration <= lifetime / 2, response["cacheDuration"])
+        self.assertEqual(response["auth"], {HOST: {"username": "AWS", "password": self.ecr_passwords()[-1]}})
+        return response
+
+    # What the kubelet writes on stdin (Go's json.Marshal of CredentialProviderRequest).
+    FIXTURES = {
+        KUBELET_V1: '{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1",'
+                    '"image":"%s/team/app:1.2"}' % HOST,
+        KUBELET_V1BETA1: '{\n  "kind": "CredentialProviderRequest",\n  "apiVersion": '
+                         '"credentialprovider.kubelet.k8s.io/v1beta1",\n  "image": "%s/team/app@sha256:%s"\n}\n'
+                         % (HOST, "0" * 64),
+    }
+
+    def test_v1_and_v1beta1_through_the_verb_and_the_provider_name(self):
+        env = self.env_with_keys()
+        for label, program, args in self.invocations():
+            for api_version in (KUBELET_V1, KUBELET_V1BETA1):
+                with self.subTest(label, api_version=api_version):
+                    result = self.run_app(args, env, self.FIXTURES[api_version], program=program)
+                    response = self.assert_response(result, api_version, 12 * 3600)
+                    # Go's Duration.String(): "6h0m0s" or, a second later, "5h59m59s"
+                    self.assertRegex(response["cacheDuration"], r"^(6h0m0s|5h59m[0-5]?[0-9]s)$")
+                    self.assertNotIn("serviceAccountTokenCacheType", response)
+        rec = self.ecr_call()
+        self.assertEqual(rec.auth["access_key_id"], ENV_KEYS[0])
+        self.assertEqual((rec.auth["region"], rec.json), (REGION, {"registryIds": [ACCOUNT]}))
+
+    def test_cache_duration_is_half_the_remaining_token_life(self):
+        self.fake.token_lifetime = 3600
+        result = self.run_kubelet("ecr-credential-provider", self.request(), self.env_with_keys())
+        response = self.assert_response(result, KUBELET_V1, 3600)
+        self.assertRegex(response["cacheDuration"], r"^(30m0s|29m[0-5]?[0-9]s)$")
+
+    def test_service_account_token_assumes_the_annotated_role_by_web_identity(self):
+        role = "arn:aws:iam::%s:role/image-puller" % ACCOUNT
+        sa_token = "eyJhbGciOiJSUzI1NiJ9.fake-service-account-token.c2lnbmF0dXJl"
+        request = self.request(serviceAccountToken=sa_token, serviceAccountAnnotations={ROLE_ANNOTATION: role})
+        env = self.env(AWS_ECR_LOG_LEVEL="debug")  # no static keys: the token must be enough
+        for how in ("verb kubelet", "ecr-credential-provider"):
+            with self.subTest(how):
+                self.fake.clear()
+                self.forget_tokens()
+                result = self.run_kubelet(how, request, env)
+                response = self.assert_response(result, KUBELET_V1, 12 * 3600)
+                self.assertEqual(response["serviceAccountTokenCacheType"], "ServiceAccount")
+                self.assertEqual(self.fake.count("sts", "AssumeRoleWithWebIdentity"), 1)
+                sts = self.fake.last("sts", "AssumeRoleWithWebIdentity")
+                self.assertFalse(sts.signed, "AssumeRoleWithWebIdentity must be unsigned")
+                self.assertEqual(sts.form["RoleSessionName"], "ecr-credential-provider")
+                self.assertEqual((sts.form["RoleArn"], sts.form["WebIdentityToken"]), (role, sa_token))
+                rec = self.ecr_call()
+                self.assertEqual(rec.auth["access_key_id"], self.fake.access_key_ids[-1])
+                self.assertEqual(rec.headers["x-amz-security-token"],
+                                 self.fake.credentials[self.fake.access_key_ids[-1]][1])
+                self.assertNotIn(sa_token, result.err + self.log_text())
+                self.assert_no_secrets(result.err + self.log_text())
+
+    def test_bad_requests_fail_with_a_reason_and_no_output(self):
+        cases = [
+            ("non-ECR image", self.request(image="docker.io/library/nginx:latest"), "docker.io"),
+            ("wrong apiVersion", self.request("credentialprovider.kubelet.k8s.io/v2"), "v2"),
+            ("wrong kind", json.dumps({"apiVersion": KUBELET_V1, "kind": "Pod", "image": self.IMAGE}), "kind"),
+            ("empty image", self.request(image=""), "image"),
+            ("malformed JSON", '{"apiVersion": "%s", "kind": ' % KUBELET_V1, "JSON"),
+            ("not an object", json.dumps([self.IMAGE]), "object"),
+            ("no input", "", "object"),
+        ]
+        env = self.env_with_keys()
+        for index, (label, request, reason) in enumerate(cases):
+            how = ("verb kubelet", "ecr-credential-provider")[index % 2]  # both ways, alternately
+            with self.subTest(label, how=how):
+                self.assert_failed(self.run_kubelet(how, request, env), reason)
+        self.assertEqual(self.fake.count(), 0)
+
+
+# ============================================================================================
+# 2. get-login-password
+# ============================================================================================
+
+
+class GetLoginPasswordTest(FeatureCase):
+    def test_prints_only_the_password_and_the_second_call_is_cached(self):
+        env = self.env_with_keys()
+        first = self.run_app(["get-login-password", HOST], env)
+        self.assertEqual((first.code, first.err), (0, ""), first)
+        self.assertEqual(first.out, self.ecr_passwords()[-1] + "\n")
+        self.assertEqual(self.fake.count(), 1)
+        second = self.run_app(["get-login-password", "https://" + HOST], env)
+        self.assertEqual((second.code, second.out, second.err), (0, first.out, ""), second)
+        self.assertEqual(self.fake.count(), 1, "the second call must be served from the token cache")
+
+    def test_failure_gives_the_reason_on_stderr_and_nothing_on_stdout(self):
+        self.fake.script("ecr", "GetAuthorizationToken", [json_error(
+            "AccessDeniedException", "User is not authorized to perform: ecr:GetAuthorizationToken", 400)])
+        result = self.run_app(["get-login-password", HOST], self.env_with_keys())
+        self.assert_failed(result, "AccessDeniedException", "not authorized")
+        self.assert_failed(self.run_app(["get-login-password", "docker.io"], self.env_with_keys()), "docker.io")
+        self.assertEqual(self.fake.count(), 1)
+
+
+# ============================================================================================
+# 3. configure
+# ============================================================================================
+
+
+class ConfigureTest(FeatureCase):
+    RICH_CONFIG = {
+        "auths": {"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNzd29yZA=="}, "ghcr.io": {}},
+        "credsStore": "desktop",
+        "credHelpers": {"gcr.io": "gcloud", "999999999999.dkr.ecr.us-east-1.amazonaws.com": "desktop"},
+        "experimental": "enabled",
+        "proxies": {"default": {"httpsProxy": "http://proxy.example:3128"}},
+        "HttpHeaders": {"User-Agent": "Docker-Client/24.0 (linux)"},
+        "someFutureKey": [1, 2.5, None, True, {"nested": "\u00e9t\u00e9"}],
+    }
+
+    def config_path(self):
+        return self.home_path(".docker", "config.json")
+
+    def write_config(self, text, mode=0o600):
+        return write_file(self.config_path(), text, mode)
+
+    def read_config(self, path=None):
+        return json.loads(read_text(path or self.config_path()))
+
+    def configure(self, *args, **extra):
+        return self.run_app(["configure"] + list(args), self.env(**extra))
+
+    def assert_configured(self, result, *hosts):
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        for host in hosts:
+            self.assertIn("credHelpers[%s]" % host, result.out)
+
+    def test_no_config_file_creates_a_private_one(self):
+        result = self.configure(HOST)
+        self.assert_configured(result, HOST)
+        self.assertIn(self.config_path(), result.out)
+        self.assertIn("(none) -> ecr-login", result.out)
+        self.assertEqual(self.read_config(), {"credHelpers": {HOST: "ecr-login"}})
+        self.assertEqual(mode_of(self.config_path()), 0o600)
+        self.assertEqual(mode_of(os.path.dirname(self.config_path())), 0o700)
+        self.assertEqual(self.fake.count(), 0, "configure needs no AWS call")
+
+    def test_empty_object_gets_a_cred_helpers_entry(self):
+        self.write_config("{}")
+        self.assert_configured(self.configure("https://%s/v2/" % HOST, OTHER_HOST), HOST, OTHER_HOST)
+        self.assertEqual(self.read_config(), {"credHelpers": {HOST: "ecr-login", OTHER_HOST: "ecr-login"}})
+
+    def test_everything_else_in_the_config_is_kept(self):
+        self.write_config(json.dumps(self.RICH_CONFIG, indent=4))
+        result = self.configure(HOST)
+        self.assert_configured(result, HOST)
+        document = self.read_config()
+        expected = json.loads(json.dumps(self.RICH_CONFIG))
+        expected["credHelpers"][HOST] = "ecr-login"
+        self.assertEqual(document, expected)
+        with open(self.config_path()) as handle:
+            order = list(json.load(handle, object_pairs_hook=lambda pairs: [k for k, _ in pairs]))
+        self.assertEqual(order, list(self.RICH_CONFIG), "top-level key order is kept")
+        self.assertEqual(mode_of(self.config_path()), 0o600)
+
+    def test_a_second_run_changes_no_byte(self):
+        self.write_config(json.dumps(self.RICH_CONFIG))
+        self.assert_configured(self.configure(HOST, OTHER_HOST), HOST, OTHER_HOST)
+        before = file_state(self.config_path())
+        time.sleep(0.02)
+        again = self.configure(HOST, "https://" + OTHER_HOST)
+        self.assertEqual((again.code, again.err), (0, ""), again)
+        self.assertIn("already configured", again.out)
+        self.assertEqual(file_state(self.config_path()), before)
+
+    def test_the_files_mode_is_kept(self):
+        for mode in (0o640,):  # 0600 is kept too: see test_everything_else_in_the_config_is_kept
+            with self.subTest(mode=oct(mode)):
+                self.write_config('{"auths": {}}', mode)
+                self.assert_configured(self.configure(HOST), HOST)
+                self.assertEqual(mode_of(self.config_path()), mode)
+
+    def test_invalid_json_is_refused_and_left_untouched(self):
+        for text in ('{"credHelpers": {', '["not", "an", "object"]', '{"credHelpers": "ecr-login"}'):
+            with self.subTest(text):
+                self.write_config(text)
+                before = file_state(self.config_path())
+                result = self.configure(HOST)
+                self.assert_failed(result, self.config_path())
+                self.assertEqual(file_state(self.config_path()), before)
+
+    def test_remove_takes_away_only_its_own_entries(self):
+        self.write_config(json.dumps(self.RICH_CONFIG))
+        self.assert_configured(self.configure(HOST), HOST)
+        self.assert_configured(self.configure("--profile", "prod", OTHER_HOST), OTHER_HOST)
+        foreign = "999999999999.dkr.ecr.us-east-1.amazonaws.com"
+        result = self.configure("--remove", HOST, OTHER_HOST, foreign)
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        self.assertIn("removed credHelpers[%s]" % HOST, result.out)
+        self.assertIn("removed credHelpers[%s]" % OTHER_HOST, result.out)
+        self.assertNotIn(foreign, result.out)
+        self.assertEqual(self.read_config(), json.loads(json.dumps(self.RICH_CONFIG)))
+        before = file_state(self.config_path())
+        again = self.configure("--remove", HOST)
+        self.assertEqual((again.code, again.err), (0, ""), again)
+        self.assertIn("already without these entries", again.out)
+        self.assertEqual(file_state(self.config_path()), before)
+
+    def test_remove_of_the_last_entry_drops_cred_helpers(self):
+        self.write_config('{"auths": {}}')
+        self.assert_configured(self.configure(HOST), HOST)
+        self.assert_configured(self.configure("--remove", HOST), HOST)
+        self.assertEqual(self.read_config(), {"auths": {}})
+
+    def test_a_symlinked_config_stays_a_symlink(self):
+        target = write_file(self.home_path("dotfiles", "docker.json"), '{"credsStore": "pass"}', 0o600)
+        os.makedirs(self.home_path(".docker"))
+        os.symlink(target, self.config_path())
+        self.assert_configured(self.configure(HOST), HOST)
+        self.assertTrue(os.path.islink(self.config_path()))
+        self.assertEqual(self.read_config(target), {"credsStore": "pass", "credHelpers": {HOST: "ecr-login"}})
+        self.assertEqual(os.listdir(self.home_path("dotfiles")), ["docker.json"])
+
+    def test_docker_config_variable_is_honoured(self):
+        directory = self.home_path("elsewhere", "docker")
+        result = self.configure(HOST, DOCKER_CONFIG=directory)
+        self.assert_configured(result, HOST)
+        path = os.path.join(directory, "config.json")
+        self.assertIn(path, result.out)
+        self.assertEqual(self.read_config(path), {"credHelpers": {HOST: "ecr-login"}})
+        self.assertEqual(mode_of(path), 0o600)
+        self.assertFalse(os.path.exists(self.home_path(".docker")))
+
+    def test_a_host_that_is_not_ecr_is_refused(self):
+        self.write_config('{"auths": {}}')
+        before = file_state(self.config_path())
+        for host in ("registry.example.com",):
+            with self.subTest(host):
+                self.assert_failed(self.configure(HOST, host), host)
+                self.assertEqual(file_state(self.config_path()), before)
+
+    def test_profile_option_names_the_profile_helper(self):
+        self.write_config(json.dumps({"credHelpers": {HOST: "ecr-login"}}))
+        result = self.configure("--profile", "prod", HOST)
+        self.assert_configured(result, HOST)
+        self.assertIn("ecr-login -> ecr-login-prod", result.out)
+        self.assertEqual(self.read_config(), {"credHelpers": {HOST: "ecr-login-prod"}})
+
+    def test_usage_errors(self):
+        for args in ([], ["--bogus", HOST], ["--remove"]):
+            with self.subTest(args):
+                result = self.configure(*args)
+                self.assertEqual((result.code, result.out), (2, ""), result)
+                self.assertIn("usage", result.err)
+        self.assertFalse(os.path.exists(self.home_path(".docker")))
+
+
+# ============================================================================================
+# 4. A profile per registry
+# ============================================================================================
+
+
+class ProfilePerRegistryTest(FeatureCase):
+    def test_profile_suffixed_binary_uses_that_profile_over_environment_keys(self):
+        self.write_profiles()
+        env = self.env_with_keys()
+        self.assert_get_ok(self.get(env, program=self.prod_app))
+        self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
+        self.assert_get_ok(self.get(env, OTHER_HOST), OTHER_HOST)
+        self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "the plain name keeps the env keys")
+
+    def test_profile_suffixed_binary_with_a_missing_profile_is_not_found(self):
+        self.write_aws_files(credentials="[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                                         % DEFAULT_KEYS)
+        self.assert_not_found(self.get(self.env_with_keys(), program=self.prod_app), "prod")
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_helper_config_maps_a_host_to_a_profile(self):
+        self.write_profiles()
+        other_dir = self.home_path("cache-elsewhere")
+        layouts = [
+            ("~/.ecr/config.json", self.home_path(".ecr", "config.json"), {}),
+            ("AWS_ECR_CACHE_DIR", os.path.join(other_dir, "config.json"), {"AWS_ECR_CACHE_DIR": other_dir}),
+            ("AWS_ECR_CONFIG_FILE", self.home_path("ecr-helper.json"),
+             {"AWS_ECR_CONFIG_FILE": self.home_path("ecr-helper.json")}),
+        ]
+        for label, path, extra in layouts:
+            with self.subTest(label):
+                self.write_helper_config({HOST: {"profile": "prod"}}, path)
+                env = self.env_with_keys(**extra)
+                self.assert_get_ok(self.get(env))
+                self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
+                if not extra:  # once is enough for the host the config does not name
+                    self.assert_get_ok(self.get(env, OTHER_HOST), OTHER_HOST)
+                    self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "an unmapped host")
+                self.assertEqual(self.fake.count("ecr"), 1 if extra else 2)
+                os.unlink(path)
+                for directory in (self.home_path(".ecr"), other_dir):  # the next layout starts cold
+                    if os.path.exists(os.path.join(directory, "cache.json")):
+                        os.unlink(os.path.join(directory, "cache.json"))
+                self.fake.clear()
+
+    def test_custom_host_and_mirror_names_get_the_mapped_registrys_token(self):
+        self.write_helper_config({
+            "registry.example.com": {"registry": "222222222222.dkr.ecr.eu-west-1.amazonaws.com"},
+            "docker-hub-mirror.corp.example": {"account": "333333333333", "region": "ap-southeast-2"},
+        })
+        env = self.env_with_keys()
+        cases = [("https://registry.example.com", "222222222222", "eu-west-1"),
+                 ("docker-hub-mirror.corp.example:443", "333333333333", "ap-southeast-2")]
+        for server_url, account, region in cases:
+            with self.subTest(server_url):
+                self.assert_get_ok(self.get(env, server_url), server_url)
+                rec = self.ecr_call()
+                self.assertEqual(rec.json, {"registryIds": [account]})
+                self.assertEqual((rec.auth["region"], rec.auth["access_key_id"]), (region, ENV_KEYS[0]))
+        self.assertEqual(self.fake.count(), 2)
+
+    def test_role_arn_in_the_helper_config_is_assumed_with_the_profiles_keys(self):
+        self.write_profiles()
+        role = "arn:aws:iam::444444444444:role/puller"
+        self.write_helper_config({"registry.example.com": {"profile": "prod", "role_arn": role, "registry": HOST}})
+        result = self.get(self.env_with_keys(), "registry.example.com")
+        self.assert_get_ok(result, "registry.example.com")
+        sts = self.fake.last("sts", "AssumeRole")
+        self.assertIsNotNone(sts, "no STS AssumeRole call")
+        self.assertEqual((sts.auth["access_key_id"], sts.form["RoleArn"]), (PROD_KEYS[0], role))
+        self.assertEqual(sts.auth["region"], REGION)
+        role_key = self.fake.access_key_ids[-1]
+        self.assertEqual(self.ecr_call().auth["access_key_id"], role_key)
+
+    def test_invalid_helper_config_is_not_found_with_a_reason_naming_the_file(self):
+        path = write_file(self.home_path(".ecr", "config.json"), '{"registries": {')
+        result = self.get(self.env_with_keys())
+        self.assert_not_found(result, path)
+        self.assertEqual(self.fake.count(), 0)
+
+
+# ============================================================================================
+# 5. doctor
+# ============================================================================================
+
+
+class DoctorTest(FeatureCase):
+    def connect_recorder(self):
+        """(PYTHONPATH dir with the recording sitecustomize, path of the connect log)."""
+        directory = os.path.join(self.home, "site")
+        write_file(os.path.join(directory, "sitecustomize.py"), CONNECT_RECORDER)
+        return directory, os.path.join(self.home, "connects.log")
+
+    def test_static_keys_report_and_token_ok_without_showing_secrets(self):
+        self.write_aws_files(credentials="[dev]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                                         "aws_session_token = %s\n" % (DEV_KEYS + (DEV_SESSION_TOKEN,)))
+        result = self.run_app(["doctor", HOST], self.env(AWS_PROFILE="dev"))
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        out = result.out
+        self.assertIn("static keys ****" + DEV_KEYS[0][-4:], out)
+        self.assertIn("profile: dev", out)
+        self.assertIn(self.fake.url, out)
+        self.assertIn(self.home_path(".ecr", "cache.json"), out)
+        self.assertIn(self.log_path(), out)
+        self.assertIn("token: OK", out)
+        self.assertEqual(self.ecr_call().auth["access_key_id"], DEV_KEYS[0])
+        self.assertTrue(self.ecr_passwords())
+        self.assert_no_secrets(out + result.err, DEV_KEYS[0], DEV_KEYS[1], DEV_SESSION_TOKEN)
+
+    def test_environment_keys_are_named_masked(self):
+        result = self.run_app(["doctor", HOST], self.env_with_keys())
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        self.assertIn("static keys ****%s from the environment" % ENV_KEYS[0][-4:], result.out)
+        self.assertIn("token: OK", result.out)
+        self.assert_no_secrets(result.out + result.err, ENV_KEYS[0], ENV_KEYS[1])
+
+    def test_fresh_machine_gets_advice_fast(self):
+        for args in (["doctor"], ["doctor", HOST]):
+            with self.subTest(args):
+                result = self.run_app(args, self.env())
+                self.assertEqual(result.code, 1, result)
+                self.assertLess(result.elapsed, 2.0, result)
+                self.assertIn("No AWS credentials are configured", result.out)
+                self.assertIn("aws configure", result.out)
+                self.assertIn("AWS_ACCESS_KEY_ID", result.out)
+                self.assert_no_traceback(result)
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_fresh_machine_with_imds_enabled_makes_no_network_attempt_without_a_registry(self):
+        site_dir, connect_log = self.connect_recorder()
+        env = self.env(AWS_EC2_METADATA_DISABLED=None, AWS_EC2_METADATA_SERVICE_ENDPOINT=None,
+                       AWS_METADATA_SERVICE_TIMEOUT="5", PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
+        result = self.run_app(["doctor"], env)
+        self.assertEqual(result.code, 1, result)
+        self.assertLess(result.elapsed, 2.0, result)
+        self.assertIn("No AWS credentials are configured", result.out)
+        self.assert_no_traceback(result)
+        self.assertFalse(os.path.exists(connect_log), read_text(connect_log) if os.path.exists(connect_log) else "")
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_connect_recorder_sees_a_real_request(self):
+        # The recorder the test above relies on does see the helper's connections.
+        site_dir, connect_log = self.connect_recorder()
+        env = self.env_with_keys(PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
+        self.assert_get_ok(self.get(env))
+        self.assertIn(str(self.fake.port), read_text(connect_log))
+
+    def test_failing_token_is_exit_1_with_the_aws_reason(self):
+        self.fake.script("ecr", "GetAuthorizationToken", [json_error(
+            "AccessDeniedException", "User: arn:aws:iam::%s:user/ci is not authorized" % ACCOUNT, 403)])
+        result = self.run_app(["doctor", HOST], self.env_with_keys())
+        self.assertEqual(result.code, 1, result)
+        self.assertIn("token: FAILED", result.out)
+        self.assertIn("AccessDeniedException", result.out)
+        self.assertIn("is not authorized", result.out)
+        self.assert_no_traceback(result)
+        self.assert_no_secrets(result.out + result.err, ENV_KEYS[0], ENV_KEYS[1])
+
+
+# ============================================================================================
+# 6. MFA on the terminal
+# ============================================================================================
+
+
+class MFATest(FeatureCase):
+    ROLE = "arn:aws:iam::%s:role/admin" % ACCOUNT
+
+    def setUp(self):
+        FeatureCase.setUp(self)
+        self.write_aws_files(
+            credentials="[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % BASE_KEYS,
+            config="[profile mfa]\nrole_arn = %s\nsource_profile = base\nmfa_serial = %s\nregion = %s\n"
+                   % (self.ROLE, MFA_SERIAL, REGION))
+
+    def mfa_env(self):
+        return self.env(AWS_PROFILE="mfa")
+
+    def get_on_terminal(self, server_url, env, answer=b"123456\n", timeout=10.0):
+        """Run get with a pty as the controlling terminal and the server URL on a stdin pipe;
+        type answer once the MFA prompt shows. Returns (Result, what the terminal showed)."""
+        if not hasattr(os, "openpty") or sys.platform == "win32":
+            self.skipTest("needs a POSIX pseudo-terminal")
+        master, slave = os.openpty()
+        self.addCleanup(os.close, master)
+        # The slave stays open here too: while no process holds it, reads of the master fail
+        # (EIO on Linux), as between the wrapper closing it and the helper opening /dev/tty.
+        self.addCleanup(os.close, slave)
+        stdin_read, stdin_write = os.pipe()
+        try:
+            os.write(stdin_write, (server_url + "\n").encode("utf-8"))
+            os.close(stdin_write)
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [sys.executable, "-c", CTTY_WRAPPER, str(slave), self.app, "get"], stdin=stdin_read,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
+                start_new_session=True, pass_fds=(slave,))
+        finally:
+            os.close(stdin_read)
+        deadline = started + timeout
+        shown = b""
+        try:
+            while MFA_PROMPT.encode() not in shown and time.monotonic() < deadline and proc.poll() is None:
+                shown += self.read_terminal(master, min(deadline, time.monotonic() + 0.05))
+            if MFA_PROMPT.encode() in shown:
+                os.write(master, answer)
+            out, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("get on a terminal did not finish; the terminal showed %r" % shown)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        while True:
+            chunk = self.read_terminal(master, time.monotonic() + 0.05)
+            if not chunk:
+                break
+            shown += chunk
+        result = Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                        time.monotonic() - started)
+        return result, shown.decode("utf-8", "replace")
+
+    @staticmethod
+    def read_terminal(master, deadline):
+        """Some bytes from the pty master, or b"" at the deadline or when the slave is gone."""
+        ready = select.select([master], [], [], max(0.0, deadline - time.monotonic()))[0]
+        if not ready:
+            return b""
+        try:
+            return os.read(master, 4096)
+        except OSError:  # EIO: nobody holds the terminal open
+            return b""
+
+    def test_mfa_code_is_asked_once_on_the_terminal_and_the_role_is_reused(self):
+        result, shown = self.get_on_terminal(HOST, self.mfa_env())
+        self.assertIn(MFA_PROMPT, shown)
+        self.assert_get_ok(result)
+        sts = self.fake.last("sts", "AssumeRole")
+        self.assertIsNotNone(sts, "no STS AssumeRole call")
+        self.assertEqual(sts.form["SerialNumber"], MFA_SERIAL)
+        self.assertEqual(sts.form["TokenCode"], "123456")
+        self.assertEqual((sts.form["RoleArn"], sts.auth["access_key_id"]), (self.ROLE, BASE_KEYS[0]))
+        self.assertEqual(self.ecr_call().auth["access_key_id"], self.fake.access_key_ids[-1])
+
+        roles = self.home_path(".ecr", "roles")
+        files = os.listdir(roles)
+        self.assertEqual(len(files), 1, files)
+        self.assertTrue(files[0].endswith(".json"), files)
+        self.assertEqual(mode_of(roles), 0o700)
+        self.assertEqual(mode_of(os.path.join(roles, files[0])), 0o600)
+
+        # Another registry (other account, same region: a new ECR call) on the terminal: no prompt.
+        second, shown = self.get_on_terminal(OTHER_HOST, self.mfa_env(), answer=b"", timeout=5.0)
+        self.assert_get_ok(second, OTHER_HOST)
+        self.assertNotIn("MFA", shown)
+        # A third with no terminal at all can only succeed from the cached role credentials.
+        third_host = "%s.dkr.ecr.%s.amazonaws.com" % (THIRD_ACCOUNT, REGION)
+        third = self.get(self.mfa_env(), third_host)
+        self.assert_get_ok(third, third_host)
+        self.assertEqual(self.fake.count("sts"), 1, "the role credentials must be reused")
+        self.assertEqual(self.fake.count("ecr"), 3)
+        self.assertEqual([rec.json["registryIds"] for rec in self.fake.find("ecr")],
+                         [[ACCOUNT], [OTHER_ACCOUNT], [THIRD_ACCOUNT]])
+        self.assertEqual(set(rec.auth["access_key_id"] for rec in self.fake.find("ecr")),
+                         set([self.fake.access_key_ids[-1]]))
+        self.assert_no_secrets(self.log_text() + result.err + second.err + third.err, BASE_KEYS[1])
+
+    def test_bad_code_is_refused_before_any_sts_call(self):
+        result, shown = self.get_on_terminal(HOST, self.mfa_env(), answer=b"12ab\n")
+        self.assertIn(MFA_PROMPT, shown)
+        self.assert_not_found(result, "6 digits")
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_without_a_terminal_it_is_not_found_saying_so(self):
+        result = self.get(self.mfa_env())
+        self.assert_not_found(result, "no terminal", MFA_SERIAL)
+        self.assertEqual(self.fake.count(), 0)
+
+
+# ============================================================================================
+# 7. Log control
+# ============================================================================================
+
+
+class LogTest(FeatureCase):
+    def test_default_level_logs_the_fetch_and_nothing_on_a_cached_get(self):
+        env = self.env_with_keys()
+        self.assert_get_ok(self.get(env))
+        text = read_text(self.log_path())
+        self.assertIn("level=info", text)
+        self.assertIn(HOST, text)
+        before = read_bytes(self.log_path())
+        self.assert_get_ok(self.get(env))
+        self.assertEqual(self.fake.count(), 1)
+        self.assertEqual(read_bytes(self.log_path()), before, "a cached get at the default level logs nothing")
+
+    def test_debug_level_logs_each_call(self):
+        env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug")
+        self.assert_get_ok(self.get(env))
+        lines = read_text(self.log_path()).splitlines()
+        self.assert_get_ok(self.get(env))
+        later = read_text(self.log_path()).splitlines()
+        self.assertEqual(later[:len(lines)], lines)
+        added = later[len(lines):]
+        self.assertTrue(added, "a cached get at debug level logs a line")
+        self.assertTrue(all("level=debug" in line and HOST in line for line in added), added)
+
+    def test_log_file_variable_redirects_and_off_writes_none(self):
+        custom = self.home_path("logs", "helper.log")
+        self.assert_get_ok(self.get(self.env_with_keys(AWS_ECR_LOG_FILE=custom)))
+        self.assertIn(HOST, read_text(custom))
+        self.assertEqual(mode_of(custom), 0o600)
+        self.assertEqual(mode_of(os.path.dirname(custom)), 0o700)
+        self.assertFalse(os.path.exists(self.home_path(".ecr", "log")))
+
+        for value in ("off", "/dev/null"):
+            with self.subTest(value):
+                self.forget_tokens()
+                env = self.env_with_keys(AWS_ECR_LOG_FILE=value, AWS_ECR_LOG_LEVEL="debug")
+                self.assert_get_ok(self.get(env))
+                self.assert_not_found(self.get(env, "docker.io"))
+                self.assertFalse(os.path.exists(self.home_path(".ecr", "log")))
+                self.assertEqual(os.listdir(self.home_path("logs")), ["helper.log"])
+
+    def test_small_max_bytes_rotates_to_one_old_file(self):
+        env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug", AWS_ECR_LOG_MAX_BYTES="100")
+        for _ in range(4):
+            self.assert_get_ok(self.get(env))
+        directory = os.path.dirname(self.log_path())
+        self.assertEqual(sorted(os.listdir(directory)), ["ecr-login.log", "ecr-login.log.1"])
+        self.assertLess(os.path.getsize(self.log_path()), 400)
+        self.assertEqual(mode_of(self.log_path() + ".1"), 0o600)
+
+    def test_log_is_private_and_holds_no_secrets(self):
+        from tests.fakeaws import Reply
+
+        self.write_aws_files(credentials="[dev]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                                         "aws_session_token = %s\n" % (DEV_KEYS + (DEV_SESSION_TOKEN,)))
+        self.fake.script("ecr", "GetAuthorizationToken", [Reply(status=500, body={"message": "oops"})])
+        env = self.env(AWS_PROFILE="dev", AWS_ECR_LOG_LEVEL="debug")
+        result = self.get(env)
+        self.assert_get_ok(result)
+        self.assertEqual(self.fake.count("ecr"), 2)
+        self.assert_get_ok(self.get(env))
+        self.assert_not_found(self.get(env, "docker.io"))
+        text = read_text(self.log_path())
+        self.assertIn("attempt 1 failed", text)
+        self.assertEqual(mode_of(self.log_path()), 0o600)
+        self.assertEqual(mode_of(os.path.dirname(self.log_path())), 0o700)
+        self.assert_no_secrets(text, DEV_KEYS[0], DEV_KEYS[1], DEV_SESSION_TOKEN)
+
+
+if __name__ == "__main__":
+    unittest.main()
