@@ -334,36 +334,36 @@ class _JSONScannerContext(object):
 
 def json_loads(text):
     """json.loads without importing the json package, whose ``re`` import costs more than the
-    rest of a warm get. Falls back to json when the C scanner is missing (PyPy)."""
+    rest of a warm get. ValueError for anything that is not JSON, however broken."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     try:
-        import _json
-
-        scanner = _json.make_scanner(_JSONScannerContext())
-    except (ImportError, AttributeError, TypeError):
-        import json
-
         try:
-            return json.loads(text)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply")
-    start = len(text) - len(text.lstrip(" \t\n\r"))
-    try:
-        value, end = scanner(text, start)
-    except StopIteration:
-        raise ValueError("not JSON")
-    except (SystemError, ValueError):
-        # The C scanner reports syntax errors with json.decoder's exception class; on 3.10+ it
-        # fails oddly when that module is not loaded. Errors are rare: let json say what is wrong.
-        import json
+            import _json
 
-        return json.loads(text)
+            scanner = _json.make_scanner(_JSONScannerContext())
+        except (ImportError, AttributeError, TypeError):  # no C scanner (PyPy)
+            return json_loads_with_json(text)
+        start = len(text) - len(text.lstrip(" \t\n\r"))
+        try:
+            value, end = scanner(text, start)
+        except StopIteration:
+            raise ValueError("not JSON")
+        except (SystemError, ValueError):
+            # The C scanner reports syntax errors with json.decoder's exception class, and on
+            # 3.10+ fails oddly when that module is not loaded: let json say what is wrong.
+            return json_loads_with_json(text)
     except RecursionError:  # "[[[[..." from a broken file or endpoint: not a crash
         raise ValueError("JSON nested too deeply")
     if text[end:].strip(" \t\n\r"):
         raise ValueError("extra data after JSON")
     return value
+
+
+def json_loads_with_json(text):
+    import json
+
+    return json.loads(text, parse_constant=_JSONScannerContext.parse_constant)
 
 
 def json_string(value):
@@ -1579,6 +1579,23 @@ def imds_credentials(ctx, source):
     return checked_fresh(ctx, parse_credential_document(document, "EC2 instance metadata"), "EC2 instance metadata")
 
 
+def terminal_echo(descriptor, enabled):
+    """Turn a terminal's echo on or off (as getpass does); returns the previous setting, or
+    None where there is no termios."""
+    try:
+        import termios
+    except ImportError:  # Windows
+        return None
+    try:
+        attributes = termios.tcgetattr(descriptor)
+        previous = bool(attributes[3] & termios.ECHO)
+        attributes[3] = attributes[3] | termios.ECHO if enabled else attributes[3] & ~termios.ECHO
+        termios.tcsetattr(descriptor, termios.TCSANOW, attributes)  # TCSANOW: keep typed-ahead input
+        return previous
+    except (termios.error, OSError, ValueError):
+        return None
+
+
 def read_mfa_code(ctx, serial, profile):
     """An MFA code typed on the terminal (/dev/tty: stdin carries the docker protocol)."""
     try:
@@ -1588,8 +1605,14 @@ def read_mfa_code(ctx, serial, profile):
                                "'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
                                "or use credentials without mfa_serial" % (profile, serial))
     with tty:
-        tty.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
-        code = tty.readline(256).decode("utf-8", "replace").strip()
+        echo = terminal_echo(tty.fileno(), False)
+        try:
+            tty.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
+            code = tty.readline(256).decode("utf-8", "replace").strip()
+        finally:
+            if echo is not None:
+                terminal_echo(tty.fileno(), echo)
+                tty.write(b"\n")
     if len(code) != 6 or not DIGITS.issuperset(code):
         raise CredentialsError("the MFA code must be 6 digits")
     return code
@@ -1868,6 +1891,8 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
             response = http_request(ctx, method, url, request_headers, body, min(ctx.http_timeout, remaining))
         except AWSError as error:
             last_error = error
+            if not error.retryable:
+                raise
         else:
             if 200 <= response.status < 300:
                 return response
@@ -1946,6 +1971,9 @@ def get_authorization_token(ctx, registry, credentials):
     if not 0 < expires_at < 32503680000:  # before 3000-01-01, so every platform can format it
         raise AWSError("%s answered GetAuthorizationToken with an expiresAt that is not a time: %s" % (
             what, str(expires_at)[:30]))
+    if expires_at - EXPIRY_MARGIN_SECONDS <= time.time():
+        raise AWSError("%s answered a token that expires at %s, which this machine's clock says is now or past: "
+                       "check the clock" % (what, format_expiry(expires_at)))
     try:
         import base64
 
@@ -1970,6 +1998,8 @@ CACHE_FILE = "cache.json"
 LOCK_FILE = "cache.json.lock"
 DEFAULT_LOCK_TIMEOUT = 60.0
 LOCK_POLL_SECONDS = 0.02
+# cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
+MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024
 # md5(b"").digest(): the Go helper's legacy key "checksum" appended it to the raw key id.
 MD5_OF_NOTHING = b"\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e"
 # Sources other than static keys are keyed on this prefix + their identity, so their keys can
@@ -2094,11 +2124,13 @@ class TokenCache(object):
         """The registries map; {} when the file is missing, unreadable or damaged."""
         try:
             with open(self.path, "rb") as handle:
-                data = handle.read()
+                data = handle.read(MAX_CACHE_FILE_BYTES + 1)
         except (IOError, OSError) as error:
             if getattr(error, "errno", None) != 2:
                 self.log.info("could not read the token cache %s: %s" % (self.path, error.strerror or error))
             return {}
+        if len(data) > MAX_CACHE_FILE_BYTES:
+            data = b""  # no cache of a few registries is this big: treat it as damaged
         try:
             document = json_loads(data)
         except ValueError:
@@ -2241,7 +2273,7 @@ class Log(object):
         if self.path is None or LOG_LEVELS[level] < self.level:
             return
         line = 'time="%s" level=%s pid=%d msg=%s\n' % (
-            format_go_time(now_ns()).split(".")[0], level, os.getpid(), json_string(redact(message, self.secrets)))
+            format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level, os.getpid(), json_string(redact(message, self.secrets)))
         try:
             make_private_directory(os.path.dirname(self.path))
             self.rotate()
@@ -2689,7 +2721,8 @@ def configure_docker(path, hosts, helper, remove):
     changes = []
     for host in hosts:
         if remove:
-            if helpers.get(host, "").startswith(DOCKER_HELPER_NAME):
+            if helpers.get(host) == DOCKER_HELPER_NAME or str(helpers.get(host)).startswith(
+                    DOCKER_HELPER_NAME + "-"):
                 del helpers[host]
                 changes.append("removed credHelpers[%s]" % host)
         elif helpers.get(host) != helper:
@@ -2728,6 +2761,8 @@ def action_configure(ctx, streams, args):
             resolve_registry(ctx, host)  # refuse what get could never serve
             names.append(server_url_host(host))
         path = docker_config_path(ctx.env)
+        if profile is None and ctx.profile_forced:  # run as docker-credential-ecr-login-<profile>
+            profile = ctx.config.profile_name
         helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
         changes = configure_docker(path, names, helper, remove)
     except HelperError as error:
