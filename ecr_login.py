@@ -1542,7 +1542,7 @@ def imds_credentials(ctx, source):
     token_response = imds_request(ctx, source, "PUT", "/latest/api/token",
                                   {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
     silent = CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
-                              "within %gs (not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
+                              "(%gs per request; not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
                                   source.endpoint, source.timeout))
     headers = {}
     if token_response is None:  # as botocore: no answer to the PUT (an IMDSv2 hop limit of 1) means IMDSv1
@@ -1553,7 +1553,7 @@ def imds_credentials(ctx, source):
         token = token_response.body.decode("ascii", "replace")
         ctx.remember_secret(token)
         headers["x-aws-ec2-metadata-token"] = token
-    elif token_response.status in (403, 404, 405) and not source.v1_disabled:
+    elif token_response.status != 400 and not source.v1_disabled:  # botocore: only 400 is final
         ctx.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
     else:
         raise CredentialsError("the EC2 instance metadata service refused a session token (HTTP %d)%s" % (
