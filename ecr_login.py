@@ -1996,6 +1996,9 @@ def get_authorization_token(ctx, registry, credentials):
 CACHE_VERSION = "1.0"
 CACHE_FILE = "cache.json"
 LOCK_FILE = "cache.json.lock"
+# The last failed fetch (key, time, reason): helpers that waited on the lock during it fail at
+# once with the same reason instead of each retrying for up to 30 s in turn.
+FAILURE_FILE = "cache.json.failure"
 DEFAULT_LOCK_TIMEOUT = 60.0
 LOCK_POLL_SECONDS = 0.02
 # cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
@@ -2167,6 +2170,25 @@ class TokenCache(object):
 
     def lock(self, timeout):
         return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
+
+    def record_failure(self, key, reason):
+        """Note why a fetch failed (a non-secret reason), for helpers waiting on the lock."""
+        try:
+            write_private_file(os.path.join(self.directory, FAILURE_FILE), json_dumps(
+                {"Key": key, "At": time.time(), "Reason": reason}))
+        except (IOError, OSError):
+            pass
+
+    def failure_since(self, key, since):
+        """The reason a fetch for key failed after `since`, or None."""
+        try:
+            with open(os.path.join(self.directory, FAILURE_FILE), "rb") as handle:
+                document = json_loads(handle.read(MAX_RESPONSE_BYTES))
+            if document.get("Key") == key and float(document.get("At")) >= since:
+                return str(document.get("Reason"))
+        except (IOError, OSError, ValueError, TypeError, AttributeError):
+            pass
+        return None
 
 
 class FileLock(object):
@@ -2395,13 +2417,22 @@ def token_for_source(ctx, registry, source):
     if auth is not None:
         ctx.log.debug("using the cached token for %s" % registry.host)
         return auth
+    waiting_since = time.time()
+    ctx.log.debug("no fresh token for %s in the cache; taking the cache lock" % registry.host)
     with cache.lock(ctx.lock_timeout):
         entry = cache.lookup(keys)  # another helper may have fetched it while we waited
         auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
         if auth is not None:
             ctx.log.debug("using the token another helper just cached for %s" % registry.host)
             return auth
-        auth, fresh = fetch_token(ctx, registry, source, entry)
+        failure = cache.failure_since(keys[0], waiting_since)
+        if failure:  # the helper we waited for just failed: do not make the burst wait again
+            raise AWSError("%s (the same answer a concurrent helper got a moment ago)" % failure)
+        try:
+            auth, fresh = fetch_token(ctx, registry, source, entry)
+        except HelperError as error:
+            cache.record_failure(keys[0], redact(str(error), ctx.secrets))
+            raise
         if fresh:
             try:
                 cache.store(keys[0], make_entry(auth, registry.service), time.time())

@@ -388,6 +388,38 @@ class SingleFlightTest(ReliabilityCase):
         self.assert_valid_cache(1, cache_dir)
         self.assertEqual(tmp_files(cache_dir), [])
 
+    def test_a_failed_call_is_shared_with_the_helpers_waiting_for_it(self):
+        cache_dir = os.path.join(self.home, "shared-cache")
+        denied = json_error("AccessDeniedException", "User is not authorized", status=403)
+        denied.delay = 1.5  # long enough for all six to be waiting on the lock
+        self.fake.script("ecr", "GetAuthorizationToken", [denied])
+        env = self.env(AWS_ECR_CACHE_DIR=cache_dir, AWS_ECR_LOCK_TIMEOUT="20")
+        stdin_path = write_file(os.path.join(self.home, "stdin"), REGISTRY + "\n")
+        processes = []
+        started = time.time()
+        try:
+            for _ in range(6):
+                with open(stdin_path, "rb") as stdin:  # all start at once: none waits for its input
+                    processes.append(subprocess.Popen(
+                        [sys.executable, SOURCE, "get"], stdin=stdin, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, env=env, cwd=ROOT))
+            results = [process.communicate(timeout=60) for process in processes]
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+        self.assertEqual([process.returncode for process in processes], [1] * 6)
+        for out, err in results:
+            self.assertEqual(out.decode(), ecr_login.NOT_FOUND + "\n")
+            self.assertIn("AccessDeniedException", err.decode())
+        # The first one's answer ended the burst: one call, not one after another for each helper.
+        self.assertEqual(self.ecr_count(), 1)
+        self.assertLess(time.time() - started, 5)
+        # A later get, after the burst, asks ECR again.
+        self.assert_token(self.get(env=env))
+        self.assertEqual(self.ecr_count(), 2)
+
 
 # ==============================================================================================
 # 4. A cache that cannot stop a get
