@@ -769,8 +769,6 @@ class Source(object):
     the token cache is keyed on it, so a warm get never has to fetch credentials.
     """
 
-    kind = "source"
-
     def identity(self):
         raise NotImplementedError
 
@@ -784,8 +782,6 @@ class Source(object):
 class StaticSource(Source):
     """Keys from the environment or a profile. Their identity is the access key id, which is
     what the Go helper keys its cache on, so both helpers share entries."""
-
-    kind = "static"
 
     def __init__(self, credentials, origin):
         self.credentials = credentials
@@ -804,7 +800,7 @@ class StaticSource(Source):
 
 
 class AssumeRoleSource(Source):
-    kind = "assume-role"
+    """A role assumed with STS AssumeRole, signed with another source's credentials."""
 
     def __init__(self, profile, role_arn, source, settings):
         self.profile = profile
@@ -850,7 +846,7 @@ class AssumeRoleSource(Source):
 
 
 class WebIdentitySource(Source):
-    kind = "web-identity"
+    """A role assumed with an OIDC token (EKS IRSA, CI systems): unsigned AssumeRoleWithWebIdentity."""
 
     def __init__(self, role_arn, token_file, session_name, origin, token=None):
         self.role_arn = role_arn
@@ -880,7 +876,7 @@ class WebIdentitySource(Source):
 
 
 class SSOSource(Source):
-    kind = "sso"
+    """IAM Identity Center role credentials, from the SSO token the AWS CLI caches."""
 
     def __init__(self, profile, settings):
         self.profile = profile
@@ -903,7 +899,7 @@ class SSOSource(Source):
 
 
 class ProcessSource(Source):
-    kind = "process"
+    """credential_process: an external command that prints credentials as JSON."""
 
     def __init__(self, profile, command, account_id):
         self.profile = profile
@@ -921,7 +917,7 @@ class ProcessSource(Source):
 
 
 class ContainerSource(Source):
-    kind = "container"
+    """An ECS task role or EKS Pod Identity: the container credentials endpoint."""
 
     def __init__(self, url, token, token_file):
         self.url = url
@@ -940,7 +936,7 @@ class ContainerSource(Source):
 
 
 class IMDSSource(Source):
-    kind = "imds"
+    """The EC2 instance's role, from the instance metadata service."""
 
     def __init__(self, endpoint, timeout, attempts, v1_disabled):
         self.endpoint = endpoint
@@ -1022,13 +1018,11 @@ def read_secret_file(path, what):
         raise CredentialsError("the %s %s is not UTF-8 text" % (what, path))
 
 
-def static_keys(settings, origin, required=False):
+def static_keys(settings, origin):
     """A StaticSource from aws_access_key_id/aws_secret_access_key settings, or None.
     Half a key pair is an error, as in botocore."""
     access_key = settings.get("aws_access_key_id")
     if not access_key:
-        if required:
-            raise CredentialsError("%s has no aws_access_key_id" % origin)
         return None
     secret_key = settings.get("aws_secret_access_key")
     if not secret_key:
