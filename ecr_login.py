@@ -2472,6 +2472,12 @@ Actions (the docker credential-helper protocol):
   erase     likewise
   version   print the version
 
+More commands:
+  get-login-password REGISTRY               print only the password (for docker/podman/helm login)
+  configure [--profile P] [--remove] REG... add or remove credHelpers entries in Docker's config
+  doctor [REGISTRY]                         explain the setup and try to get a token
+  kubelet                                   kubelet image credential provider (also as ecr-credential-provider)
+
 Try it:  echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | %(program)s get
 Log: ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE, AWS_ECR_LOG_LEVEL). See the README.
 """
