@@ -22,7 +22,6 @@ here, not in the unit tests. Standard library only.
 """
 
 import argparse
-import io
 import os
 import shutil
 import statistics

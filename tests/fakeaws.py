@@ -1011,7 +1011,7 @@ CN = localhost
 SERVER_EXTENSIONS = """basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectAltName = %s
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 """
@@ -1021,8 +1021,9 @@ RSA_KEY_ARGS = ["-newkey", "rsa:2048", "-nodes"]
 CERT_DAYS = "7"
 
 
-def make_test_ca(tmpdir):
-    """Create a CA and a server cert for 127.0.0.1/localhost in tmpdir with the openssl CLI.
+def make_test_ca(tmpdir, dns_names=("localhost",), ip_addresses=("127.0.0.1",)):
+    """Create a CA and a server cert for the given names (default 127.0.0.1/localhost) in
+    tmpdir with the openssl CLI.
 
     Returns (ca_path, cert_path, key_path). Raises unittest.SkipTest when openssl is missing.
     """
@@ -1032,7 +1033,8 @@ def make_test_ca(tmpdir):
     path = lambda name: os.path.join(tmpdir, name)   # noqa: E731
     _write(path("ca.cnf"), CA_CONFIG)
     _write(path("server.cnf"), SERVER_CONFIG)
-    _write(path("server.ext"), SERVER_EXTENSIONS)
+    _write(path("server.ext"), SERVER_EXTENSIONS % ", ".join(
+        ["DNS:" + name for name in dns_names] + ["IP:" + address for address in ip_addresses]))
     try:
         key_args = EC_KEY_ARGS
         _openssl(openssl, _ca_args(path, key_args))

@@ -43,7 +43,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import build_zipapp  # noqa: E402
-from tests.fakeaws import FakeAWS, server_ssl_context  # noqa: E402
+from tests.fakeaws import FakeAWS, make_test_ca, server_ssl_context  # noqa: E402
 
 INSIDE_MARKER = "ECR_LOGIN_REAL_CLIENTS_INSIDE"   # set by RealClientsTest for this process only
 CLIENTS_PYTHON = "ECR_LOGIN_CLIENTS_PYTHON"       # a python with docker-py, when this one lacks it
@@ -60,7 +60,6 @@ SECRET_ACCESS_KEY = "real-clients-test-secret-key-not-a-real-one"
 
 COMMAND_TIMEOUT = 30      # seconds for any one client command
 START_TIMEOUT = 15        # seconds for the registry to answer
-OPENSSL_TIMEOUT = 30
 GET_AUTHORIZATION_TOKEN = ("ecr", "GetAuthorizationToken")
 UNAUTHORIZED_WORDS = ("unauthorized", "authentication required", "401")
 
@@ -77,34 +76,6 @@ except CredentialsNotFound as error:
     result["not_found"] = str(error)
 print(json.dumps(result))
 """
-
-CA_CONFIG = """[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = ecr-login real clients test CA
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-"""
-
-SERVER_CONFIG = """[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = %s
-""" % HOST
-
-SERVER_EXTENSIONS = """basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:%s, DNS:localhost, IP:127.0.0.1, IP:%s
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-""" % (HOST, REGISTRY_IP)
 
 REGISTRY_CONFIG = """version: 0.1
 log:
@@ -161,24 +132,6 @@ def run(args, env=None, stdin_text=None, timeout=COMMAND_TIMEOUT, check=True):
 
 # --------------------------------------------------------------------------------------
 # Certificates, the seed image, the namespace
-
-
-def make_certs(directory):
-    """A test CA and one server cert for the ECR host, localhost, 127.0.0.1 and 127.0.0.2."""
-    path = lambda name: os.path.join(directory, name)   # noqa: E731
-    write(path("ca.cnf"), CA_CONFIG)
-    write(path("server.cnf"), SERVER_CONFIG)
-    write(path("server.ext"), SERVER_EXTENSIONS)
-    key_args = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run(["openssl", "req", "-x509", "-config", path("ca.cnf")] + key_args
-        + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2"], timeout=OPENSSL_TIMEOUT)
-    run(["openssl", "req", "-new", "-config", path("server.cnf")] + key_args
-        + ["-keyout", path("server.key"), "-out", path("server.csr")], timeout=OPENSSL_TIMEOUT)
-    run(["openssl", "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"),
-         "-CAkey", path("ca.key"), "-set_serial", str(int.from_bytes(os.urandom(8), "big") | 1),
-         "-days", "2", "-extfile", path("server.ext"), "-out", path("server.pem")],
-        timeout=OPENSSL_TIMEOUT)
-    return path("ca.pem"), path("server.pem"), path("server.key")
 
 
 def _blob(layout, data):
@@ -380,7 +333,8 @@ class RealClients(unittest.TestCase):
         work = cls.work
         certs = os.path.join(work, "certs")
         os.makedirs(certs)
-        cls.ca, cert, key = make_certs(certs)
+        cls.ca, cert, key = make_test_ca(certs, dns_names=(HOST, "localhost"),
+                                           ip_addresses=("127.0.0.1", REGISTRY_IP))
         trust_env = set_up_namespace(work, cls.ca)
         cls.password = "ecr-real-clients-" + hashlib.sha256(os.urandom(16)).hexdigest()[:40]
 
