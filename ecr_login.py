@@ -85,17 +85,18 @@ def env_flag(env, name):
     return env.get(name, "").strip().lower() == "true"
 
 
-def env_number(env, name, default, minimum=0.0):
-    """A non-negative number from the environment; a malformed value is a config error."""
-    raw = env.get(name, "").strip()
+def number_setting(settings, name, default, minimum=0.0):
+    """A finite number at least `minimum` from the environment or a profile (any mapping); a
+    malformed value is a config error that names the setting."""
+    raw = str(settings.get(name, "")).strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
         raise ConfigError("%s must be a number, not %r" % (name, raw[:40]))
-    if value != value or value < minimum:  # NaN or below the floor
-        raise ConfigError("%s must be at least %s, not %r" % (name, minimum, raw[:40]))
+    if not minimum <= value < float("inf"):  # also false for NaN
+        raise ConfigError("%s must be a finite number of at least %s, not %r" % (name, minimum, raw[:40]))
     return value
 
 
@@ -1242,10 +1243,10 @@ def imds_source(ctx):
         if mode.lower() not in ("ipv4", "ipv6"):
             raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
         endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
-    timeout = env_number(env, "AWS_METADATA_SERVICE_TIMEOUT",
-                         float(profile.get("metadata_service_timeout") or IMDS_DEFAULT_TIMEOUT))
-    attempts = int(env_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
-                              float(profile.get("metadata_service_num_attempts") or IMDS_DEFAULT_ATTEMPTS), 1))
+    timeout = number_setting(env, "AWS_METADATA_SERVICE_TIMEOUT",
+                             number_setting(profile, "metadata_service_timeout", IMDS_DEFAULT_TIMEOUT))
+    attempts = int(number_setting(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", number_setting(
+        profile, "metadata_service_num_attempts", IMDS_DEFAULT_ATTEMPTS, 1), 1))
     v1_disabled = env_flag(env, "AWS_EC2_METADATA_V1_DISABLED") or \
         str(profile.get("ec2_metadata_v1_disabled", "")).lower() == "true"
     return IMDSSource(endpoint.rstrip("/"), timeout, attempts, v1_disabled)
@@ -1447,7 +1448,7 @@ def run_credential_process(ctx, source):
     import shlex
     import subprocess
 
-    timeout = env_number(ctx.env, "AWS_ECR_PROCESS_TIMEOUT", PROCESS_DEFAULT_TIMEOUT)
+    timeout = number_setting(ctx.env, "AWS_ECR_PROCESS_TIMEOUT", PROCESS_DEFAULT_TIMEOUT)
     try:
         argv = shlex.split(source.command, posix=os.name != "nt")
     except ValueError as error:
@@ -1494,7 +1495,7 @@ def container_credentials(ctx, source):
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = token
-    timeout = env_number(ctx.env, "AWS_METADATA_SERVICE_TIMEOUT", CONTAINER_DEFAULT_TIMEOUT)
+    timeout = number_setting(ctx.env, "AWS_METADATA_SERVICE_TIMEOUT", CONTAINER_DEFAULT_TIMEOUT)
     what = "the container credentials endpoint %s" % source.url
     reason = ""
     for attempt in range(CONTAINER_ATTEMPTS):
@@ -2359,23 +2360,23 @@ class Context(object):
 
     @property
     def http_timeout(self):
-        return env_number(self.env, "AWS_ECR_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)
+        return number_setting(self.env, "AWS_ECR_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)
 
     @property
     def total_timeout(self):
-        return env_number(self.env, "AWS_ECR_TOTAL_TIMEOUT", DEFAULT_TOTAL_TIMEOUT)
+        return number_setting(self.env, "AWS_ECR_TOTAL_TIMEOUT", DEFAULT_TOTAL_TIMEOUT)
 
     @property
     def retry_delay(self):
-        return env_number(self.env, "AWS_ECR_RETRY_DELAY", DEFAULT_RETRY_DELAY)
+        return number_setting(self.env, "AWS_ECR_RETRY_DELAY", DEFAULT_RETRY_DELAY)
 
     @property
     def max_attempts(self):
-        return int(env_number(self.env, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1))
+        return int(number_setting(self.env, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1))
 
     @property
     def lock_timeout(self):
-        return env_number(self.env, "AWS_ECR_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+        return number_setting(self.env, "AWS_ECR_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
 
     def token_cache(self):
         """The TokenCache, or None when AWS_ECR_DISABLE_CACHE is set or there is no home."""

@@ -301,7 +301,8 @@ def helper_pick(ctx):
         with open(ecr_login.sso_token_path(ctx, source)) as handle:
             token = json.load(handle)["accessToken"]
         return ["sso", None, source.account_id, source.role_name, token]
-    return [source.kind]
+    # botocore's method names for the last two providers
+    return ["container-role" if isinstance(source, ecr_login.ContainerSource) else "iam-role"]
 
 
 class BotocoreChainTest(unittest.TestCase):

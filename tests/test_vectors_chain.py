@@ -227,7 +227,7 @@ class AssumeRoleVectorsTest(DivergenceAssertions):
         if isinstance(source, (ecr_login.ContainerSource, ecr_login.IMDSSource)):
             # The Rust suite tests the profile provider alone; the helper's chain going on past
             # the profile to the container or IMDS means the profile gave no credentials.
-            return "error", "the profile provides no credentials (the chain falls through to %s)" % source.kind
+            return "error", "the profile provides no credentials (the chain falls through to %s)" % type(source).__name__
         return "chain", chain_of(source)
 
     def test_assume_role_vectors(self):
