@@ -2020,9 +2020,16 @@ def cache_directory(env):
     return os.path.join(home, ".ecr") if home else None
 
 
-def cache_keys(registry, source):
+def go_fips_mode(env):
+    """GODEBUG=fips140=on|only: the Go helper then neither builds nor reads its legacy MD5-era
+    keys, and neither do we, so both helpers agree on what such a cache holds."""
+    settings = [item.strip() for item in env.get("GODEBUG", "").split(",")]
+    return "fips140=on" in settings or "fips140=only" in settings
+
+
+def cache_keys(registry, source, legacy=True):
     """The cache keys to look under, the first being the one to write. Static keys use the Go
-    helper's key (and its legacy key as a read fallback); other sources their identity."""
+    helper's key (and, when legacy, its old key as a read fallback); other sources their identity."""
     identity = source.identity()
     static = isinstance(source, StaticSource)
     checksum = b64(sha256_digest((identity if static else SOURCE_KEY_PREFIX + identity).encode("utf-8")))
@@ -2030,10 +2037,10 @@ def cache_keys(registry, source):
         keys = ["ecr-public-" + checksum]
     else:
         keys = ["%s-%s-%s" % (registry.region, checksum, registry.account)]
-    if static:
-        legacy = b64(identity.encode("utf-8") + MD5_OF_NOTHING)
-        keys.append("ecr-public-" + legacy if registry.is_public else
-                    "%s-%s-%s" % (registry.region, legacy, registry.account))
+    if static and legacy:
+        old_checksum = b64(identity.encode("utf-8") + MD5_OF_NOTHING)
+        keys.append("ecr-public-" + old_checksum if registry.is_public else
+                    "%s-%s-%s" % (registry.region, old_checksum, registry.account))
     return keys
 
 
@@ -2406,7 +2413,7 @@ def token_for_source(ctx, registry, source):
     cache = ctx.token_cache()
     if cache is None:
         return fetch_token(ctx, registry, source, None)[0]
-    keys = cache_keys(registry, source)
+    keys = cache_keys(registry, source, legacy=not go_fips_mode(ctx.env))
     entry = cache.lookup(keys)
     auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
     if auth is not None:

@@ -628,6 +628,12 @@ class TokenCacheTest(CLITestCase):
         self.assertEqual(self.assert_token_from_cache("public.ecr.aws"), "legacy-public")
         self.assertEqual(self.fake.count(), 0)
 
+    def test_legacy_key_is_not_read_in_go_fips_mode(self):
+        self.write_cache({private_key(AKID, checksum=legacy_checksum): go_entry("legacy-private", HOUR, 11 * HOUR)})
+        password = self.assert_token(self.get(HOST, self.env(GODEBUG="x=1, fips140=on")), HOST)
+        self.assertNotEqual(password, "legacy-private")
+        self.assertEqual(self.fake.count("ecr"), 1)
+
     def test_new_key_wins_over_legacy_key(self):
         self.write_cache({
             private_key(AKID, checksum=legacy_checksum): go_entry("legacy-private", HOUR, 11 * HOUR),
