@@ -12,12 +12,10 @@ import os
 import random
 import shlex
 import shutil
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
@@ -77,38 +75,6 @@ def tmp_files(*directories):
         for dirpath, _, filenames in os.walk(directory):
             found.extend(os.path.join(dirpath, name) for name in filenames if name.endswith(".tmp"))
     return found
-
-
-class SilentServer(object):
-    """A loopback TCP server that accepts connections and never says a word."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.connections = []
-        self.closed = threading.Event()
-        self.thread = threading.Thread(target=self._accept)
-        self.thread.daemon = True
-        self.thread.start()
-
-    def _accept(self):
-        while not self.closed.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections.append(conn)
-
-    def close(self):
-        self.closed.set()
-        self.thread.join(2)
-        for conn in self.connections + [self.sock]:
-            conn.close()
 
 
 class ReliabilityCase(unittest.TestCase):
@@ -291,18 +257,6 @@ class BoundedTimeTest(ReliabilityCase):
         while self.ecr_count() < attempts and time.monotonic() < deadline:
             time.sleep(0.01)
         self.assertEqual(self.ecr_count(), attempts, err)
-
-    def test_a_silent_instance_metadata_service_is_given_up_on(self):
-        silent = SilentServer()
-        self.addCleanup(silent.close)
-        env = clean_env(self.home, self.fake, AWS_EC2_METADATA_DISABLED=None,
-                        AWS_METADATA_SERVICE_TIMEOUT=None, AWS_METADATA_SERVICE_NUM_ATTEMPTS=None,
-                        AWS_EC2_METADATA_SERVICE_ENDPOINT=silent.url)
-        result, elapsed = self.timed_get(env)
-        self.assert_not_found(result, "metadata")
-        self.assertLess(elapsed, 3.0)
-        self.assertTrue(silent.connections, "the helper never tried the metadata service")
-        self.assertEqual(self.fake.count(), 0)
 
     def hang_profile(self, mode):
         script = write_file(os.path.join(self.home, "hang.py"), HANG_SCRIPT)
