@@ -155,7 +155,7 @@ class Registry(object):
 
 def server_url_host(server_url):
     """The host name in a server URL as Docker writes it: a bare host or https://host, maybe
-    with a port, a path, a query or user info. Lower-cased, since DNS names are."""
+    with a port, a path, a query or user info. Lower-cased: DNS names ignore case."""
     text = server_url.strip()
     if not text:
         raise NotECRError("the server URL is empty")
@@ -242,7 +242,7 @@ def ecr_endpoint(registry, env):
 
 
 # ============================================================================================
-# TIME AND JSON (lean versions for the warm path: no datetime, no re-importing json module)
+# TIME AND JSON (lean versions for the warm path: no datetime, no json package)
 # ============================================================================================
 
 
