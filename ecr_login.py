@@ -687,11 +687,16 @@ def resolve_registry(ctx, server_url):
     return registry, settings
 
 
+def select_host_profile(ctx, settings):
+    """Use a host's profile from the helper config, unless the helper's name chose one."""
+    if settings.get("profile") and not ctx.profile_forced:
+        ctx.select_profile(settings["profile"])
+
+
 def plan_for_registry(ctx, registry, settings):
     """The credential source for a registry: the chain (under the host's profile, if the
     helper's name or config gives one), wrapped in the host's role if it names one."""
-    if settings.get("profile") and not ctx.profile_forced:
-        ctx.select_profile(settings["profile"])
+    select_host_profile(ctx, settings)
     ctx.use_registry(registry)
     source = plan_credentials(ctx)
     if settings.get("role_arn"):
@@ -795,9 +800,7 @@ class StaticSource(Source):
         return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
 
     def fetch(self, ctx):
-        ctx.remember_secret(self.credentials.secret_key)  # masked if an error ever echoes them
-        ctx.remember_secret(self.credentials.token)
-        return self.credentials
+        return checked_fresh(ctx, self.credentials, self.origin)  # registers them for masking
 
 
 class AssumeRoleSource(Source):
@@ -960,7 +963,7 @@ def role_cache_path(ctx, source):
     cache = ctx.token_cache()
     if cache is None:
         return None
-    name = b64(sha256_digest(source.identity().encode("utf-8"))).replace("/", "_").replace("+", "-").rstrip("=")
+    name = sha256_digest(source.identity().encode("utf-8")).hex()
     return os.path.join(cache.directory, "roles", name + ".json")
 
 
@@ -971,15 +974,12 @@ def load_role_credentials(ctx, source):
         return None
     try:
         with open(path, "rb") as handle:
-            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
-        credentials = parse_credential_document(document, "the role cache")
-    except (IOError, OSError, ValueError, HelperError):
-        return None
-    if credentials.expiry is None or credentials.expiring():
-        return None
-    ctx.remember_secret(credentials.secret_key)
-    ctx.remember_secret(credentials.token)
-    return credentials
+            credentials = parse_credential_document(json_loads(handle.read(MAX_RESPONSE_BYTES)), "the role cache")
+        if credentials.expiry is not None:  # the cache only ever holds temporary credentials
+            return checked_fresh(ctx, credentials, "the role cache")
+    except (IOError, OSError, ValueError, HelperError):  # missing, damaged or about to expire
+        pass
+    return None
 
 
 def save_role_credentials(ctx, source, credentials):
@@ -991,7 +991,6 @@ def save_role_credentials(ctx, source, credentials):
                 "Token": credentials.token, "AccountId": credentials.account_id,
                 "Expiration": format_expiry(credentials.expiry)}
     try:
-        make_private_directory(os.path.dirname(path))
         write_private_file(path, json_dumps(document))
     except (IOError, OSError) as error:
         ctx.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
@@ -2056,13 +2055,9 @@ def entry_times(entry):
     return parse_timestamp(entry.get("RequestedAt")), parse_timestamp(entry.get("ExpiresAt"))
 
 
-def entry_is_fresh(entry, now):
+def is_fresh(requested, expires, now):
     """The Go helper's half-life rule (refresh once half the token's life has passed), and
     never a token that expires within EXPIRY_MARGIN_SECONDS, which Go would still hand out."""
-    try:
-        requested, expires = entry_times(entry)
-    except ValueError:
-        return False
     return now < expires - (expires - requested) / 2 and now < expires - EXPIRY_MARGIN_SECONDS
 
 
@@ -2084,8 +2079,11 @@ def make_entry(auth, service):
 
 
 def write_private_file(path, data):
-    """Write a file readable by its owner only, atomically: a temp file beside it, renamed."""
-    directory = os.path.dirname(path) or "."
+    """Write a file readable by its owner only, atomically: a temp file beside it, renamed.
+    A missing directory is made private (make_private_directory)."""
+    directory = os.path.dirname(path)
+    if directory:
+        make_private_directory(directory)
     temp = "%s.%d.%d.tmp" % (path, os.getpid(), now_ns() % 10 ** 9)
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -2100,7 +2098,6 @@ def write_private_file(path, data):
         except OSError:
             pass
         raise
-    return directory
 
 
 def make_private_directory(path):
@@ -2172,7 +2169,6 @@ class TokenCache(object):
         for value in registries.values():
             value.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
         document = {"Registries": dict(sorted(registries.items())), "Version": CACHE_VERSION}
-        make_private_directory(self.directory)
         write_private_file(self.path, json.dumps(document, indent=2).encode("utf-8"))
 
     def lock(self, timeout):
@@ -2398,10 +2394,14 @@ class Context(object):
         return TokenCache(directory, self.log) if directory else None
 
 
-def cached_auth(entry):
-    """An AuthToken from a cache entry, or None if the entry is unusable."""
+def cached_auth(entry, fresh_at=None):
+    """An AuthToken from a cache entry (None is fine), or None if it is unusable or, when
+    fresh_at is given, not fresh at that time."""
     try:
-        return AuthToken(entry["AuthorizationToken"], entry_times(entry)[1], entry.get("ProxyEndpoint") or "")
+        requested, expires = entry_times(entry)
+        if fresh_at is not None and not is_fresh(requested, expires, fresh_at):
+            return None
+        return AuthToken(entry["AuthorizationToken"], expires, entry.get("ProxyEndpoint") or "")
     except (KeyError, TypeError, ValueError, AWSError):
         return None
 
@@ -2420,7 +2420,7 @@ def token_for_source(ctx, registry, source):
         return fetch_token(ctx, registry, source, None)[0]
     keys = cache_keys(registry, source, legacy=not go_fips_mode(ctx.env))
     entry = cache.lookup(keys)
-    auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
+    auth = cached_auth(entry, fresh_at=time.time())
     if auth is not None:
         ctx.log.debug("using the cached token for %s" % registry.host)
         return auth
@@ -2428,7 +2428,7 @@ def token_for_source(ctx, registry, source):
     ctx.log.debug("no fresh token for %s in the cache; taking the cache lock" % registry.host)
     with cache.lock(ctx.lock_timeout):
         entry = cache.lookup(keys)  # another helper may have fetched it while we waited
-        auth = cached_auth(entry) if entry is not None and entry_is_fresh(entry, time.time()) else None
+        auth = cached_auth(entry, fresh_at=time.time())
         if auth is not None:
             ctx.log.debug("using the token another helper just cached for %s" % registry.host)
             return auth
@@ -2456,7 +2456,7 @@ def fetch_token(ctx, registry, source, stale_entry):
         credentials = source.fetch(ctx)
         auth = get_authorization_token(ctx, registry, credentials)
     except HelperError as error:
-        fallback = cached_auth(stale_entry) if stale_entry is not None else None
+        fallback = cached_auth(stale_entry)
         if fallback is not None and not registry.is_public and entry_is_unexpired(stale_entry, time.time()):
             ctx.log.warning("%s; using the cached token for %s, valid until %s" % (
                 error, registry.host, stale_entry.get("ExpiresAt")))
@@ -2532,11 +2532,17 @@ class Streams(object):
             pass
 
 
-def not_found(ctx, streams, reason):
-    """The protocol's answer to anything get cannot serve; the reason goes to stderr and log."""
+def fail(ctx, streams, reason):
+    """A failure: its reason, on one line and with secrets masked, on stderr and in the log."""
     reason = redact(" ".join(str(reason).split()), ctx.secrets)
     ctx.log.error(reason)
     streams.err("%s: %s\n" % (PROGRAM, reason))
+    return 1
+
+
+def not_found(ctx, streams, reason):
+    """The protocol's answer to anything get cannot serve, after fail()."""
+    fail(ctx, streams, reason)
     streams.out(NOT_FOUND + "\n")
     return 1
 
@@ -2611,7 +2617,7 @@ def list_registries(ctx):
     registries = cache.load() if cache is not None else {}
     listed = {}
     for entry in registries.values():
-        auth = cached_auth(entry) if isinstance(entry, dict) else None
+        auth = cached_auth(entry)
         if auth is not None and auth.proxy_endpoint:
             listed[auth.proxy_endpoint] = auth.username
     return listed
@@ -2705,14 +2711,6 @@ def action_kubelet(ctx, streams, args):
     return 0
 
 
-def fail(ctx, streams, reason):
-    """Outside the docker protocol: the reason on stderr and in the log, exit 1."""
-    reason = redact(" ".join(str(reason).split()), ctx.secrets)
-    ctx.log.error(reason)
-    streams.err("%s: %s\n" % (PROGRAM, reason))
-    return 1
-
-
 def action_get_login_password(ctx, streams, args):
     """Print only the password, for `| docker login --username AWS --password-stdin`."""
     if len(args) != 1:
@@ -2727,6 +2725,7 @@ def action_get_login_password(ctx, streams, args):
 
 
 DOCKER_HELPER_NAME = "ecr-login"
+CONFIGURE_USAGE = "usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM
 
 
 def docker_config_path(env):
@@ -2775,7 +2774,6 @@ def configure_docker(path, hosts, helper, remove):
     if remove and not helpers:
         del document["credHelpers"]
     if changes:
-        make_private_directory(os.path.dirname(path))
         data = (json.dumps(document, indent="\t") + "\n").encode("utf-8")
         target = os.path.realpath(path)
         write_private_file(target, data)
@@ -2792,12 +2790,12 @@ def action_configure(ctx, streams, args):
         if arg == "--profile" and rest:
             profile = rest.pop(0)
         elif arg.startswith("-"):
-            streams.err("usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM)
+            streams.err(CONFIGURE_USAGE)
             return 2
         else:
             hosts.append(arg)
     if not hosts:
-        streams.err("usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM)
+        streams.err(CONFIGURE_USAGE)
         return 2
     try:
         names = []
@@ -2845,13 +2843,13 @@ def chain_report(ctx):
     line("web identity", env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
          or "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
     line("SSO", profile.get("sso_session") or profile.get("sso_start_url") or "not in profile")
-    line("credentials file keys", "aws_access_key_id=%s" % mask_key(
-        config.credentials_profiles.get(config.profile_name, {}).get("aws_access_key_id", ""))
-        if config.credentials_profiles.get(config.profile_name, {}).get("aws_access_key_id") else "none")
+    def file_keys(profiles):
+        key = profiles.get(config.profile_name, {}).get("aws_access_key_id")
+        return "aws_access_key_id=%s" % mask_key(key) if key else "none"
+
+    line("credentials file keys", file_keys(config.credentials_profiles))
     line("credential_process", "set" if profile.get("credential_process") else "not in profile")
-    line("config file keys", "aws_access_key_id=%s" % mask_key(
-        config.config_profiles.get(config.profile_name, {}).get("aws_access_key_id", ""))
-        if config.config_profiles.get(config.profile_name, {}).get("aws_access_key_id") else "none")
+    line("config file keys", file_keys(config.config_profiles))
     line("container endpoint", env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
          or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
     line("EC2 instance metadata", "disabled (AWS_EC2_METADATA_DISABLED=true)"
@@ -2885,7 +2883,7 @@ def cache_report(ctx, registry, source):
                 requested, expires = entry_times(entry)
                 lines.append("  this registry: token cached %d min ago, expires %s (%s)" % (
                     (time.time() - requested) // 60, entry.get("ExpiresAt"),
-                    "fresh" if entry_is_fresh(entry, time.time()) else "due for refresh"))
+                    "fresh" if is_fresh(requested, expires, time.time()) else "due for refresh"))
             except ValueError:
                 lines.append("  this registry: unreadable cache entry (it will be replaced)")
     return lines
@@ -2910,8 +2908,7 @@ def action_doctor(ctx, streams, args):
             if settings:
                 out.append("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
                     "%s=%s" % item for item in sorted(settings.items()))))
-            if settings.get("profile") and not ctx.profile_forced:
-                ctx.select_profile(settings["profile"])
+            select_host_profile(ctx, settings)
         config = ctx.config
         out.append("profile: %s (%s)" % (config.profile_name, "from AWS_PROFILE/AWS_DEFAULT_PROFILE or the "
                                          "helper's name" if config.profile_explicit else "default"))
