@@ -757,7 +757,8 @@ def mask_key(access_key):
 
 
 def sha256_digest(data):
-    """SHA-256 without importing hashlib (which loads OpenSSL) on the warm path."""
+    """SHA-256 without importing hashlib (which loads OpenSSL) on the warm path: CPython's own
+    built-in module (_sha2 from 3.12, _sha256 before), with hashlib where neither exists."""
     try:
         from _sha2 import sha256
     except ImportError:
