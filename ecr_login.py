@@ -1504,6 +1504,8 @@ def container_credentials(ctx, source):
         try:
             response = http_request(ctx, "GET", source.url, headers, None, timeout, use_proxy=False)
         except AWSError as error:
+            if not error.retryable:  # a redirect or an untrusted certificate: the same next time
+                raise CredentialsError("%s: %s" % (what, error))
             reason = str(error)
             continue
         if response.status == 200:
@@ -1524,7 +1526,9 @@ def imds_request(ctx, source, method, path, headers):
         try:
             response = http_request(ctx, method, source.endpoint + path, headers, None, source.timeout,
                                     use_proxy=False)
-        except AWSError:
+        except AWSError as error:
+            if not error.retryable:
+                raise CredentialsError("the EC2 instance metadata service: %s" % error)
             response = None
             continue
         if response.status == 200 and response.body:
@@ -1791,7 +1795,11 @@ def make_opener(ctx, proxies, secure):
     import ssl
     import urllib.request
 
-    handlers = [urllib.request.ProxyHandler(proxies)]
+    class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None  # the 3xx reaches http_request as an HTTPError, which refuses it
+
+    handlers = [urllib.request.ProxyHandler(proxies), RefuseRedirects()]
     ca_bundle = ctx.env.get("AWS_CA_BUNDLE") or ctx.config.setting("ca_bundle")
     if not secure:
         handlers.append(urllib.request.HTTPSHandler(context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
@@ -1840,6 +1848,9 @@ def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
     if len(data) > MAX_RESPONSE_BYTES:
         raise AWSError("the answer from %s is larger than %d bytes" % (url.split("?")[0], MAX_RESPONSE_BYTES))
     status = getattr(handle, "status", None) or handle.getcode()
+    if 300 <= status < 400:  # botocore never follows one: credentials go to exactly one host
+        raise AWSError("%s answered a redirect (HTTP %d), which is not followed" % (
+            host_header(*split_url(url)[:3]), status), code="Redirect", status=status)
     response_headers = dict((name.lower(), value) for name, value in handle.headers.items())
     return Response(status, response_headers, data)
 
