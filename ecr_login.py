@@ -221,6 +221,36 @@ def parse_registry(server_url):
     return registry
 
 
+# Each partition's region prefix (botocore's partitions.json regionRegex, matched by prefix), DNS
+# suffix and dual-stack DNS suffix. A region that matches none is in the "aws" partition, as there.
+REGION_PARTITIONS = (
+    ("cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
+    ("us-gov-", "amazonaws.com", "api.aws"),
+    ("us-iso-", "c2s.ic.gov", "api.aws.ic.gov"),
+    ("us-isob-", "sc2s.sgov.gov", "api.aws.scloud"),
+    ("us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
+    ("eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
+    ("eusc-de-", "amazonaws.eu", "api.amazonwebservices.eu"),
+)
+AWS_PARTITION = ("", "amazonaws.com", "api.aws")
+
+
+def region_partition(region):
+    """(region prefix, DNS suffix, dual-stack DNS suffix) of the partition a region is in."""
+    for partition in REGION_PARTITIONS:
+        if region.startswith(partition[0]):
+            return partition
+    return AWS_PARTITION
+
+
+def caller_registry(region, origin):
+    """The private registry of whoever the credentials belong to, in a region: what the AWS
+    CLI's `ecr get-login-password` and the kubelet provider ask ECR for (no registry id)."""
+    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region) or len(region) > 64:
+        raise ConfigError("%r (%s) is not an AWS region" % (region[:64], origin))
+    return Registry("the caller's registry in %s" % region, "ecr", "", region, False, region_partition(region)[1])
+
+
 def endpoint_override(env, service_env_name):
     """AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, unless configured endpoints are off."""
     if env_flag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
@@ -1961,7 +1991,7 @@ def get_authorization_token(ctx, registry, credentials):
         target, body, service = ECR_PUBLIC_TARGET, b"{}", "ecr-public"
     else:
         target, service = ECR_TARGET, "ecr"
-        body = ('{"registryIds":["%s"]}' % registry.account).encode("ascii")
+        body = ('{"registryIds":["%s"]}' % registry.account if registry.account else "{}").encode("ascii")
     what = "ECR Public" if registry.is_public else "ECR"
     headers = {"Content-Type": JSON_11, "X-Amz-Target": target}
     response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(registry, ctx.env), headers, body,
@@ -2499,6 +2529,7 @@ Actions (the docker credential-helper protocol):
 
 More commands:
   get-login-password REGISTRY               print only the password (for docker/podman/helm login)
+  get-login-password --region R [--profile P]  the same for your own account's registry in R
   configure [--profile P] [--remove] REG... add or remove credHelpers entries in Docker's config
   doctor [REGISTRY]                         explain the setup and try to get a token
   kubelet                                   kubelet image credential provider (also as ecr-credential-provider)
@@ -2723,13 +2754,59 @@ def action_kubelet(ctx, streams, args):
     return 0
 
 
+GET_LOGIN_PASSWORD_USAGE = "usage: %s get-login-password [--profile PROFILE] (REGISTRY | --region REGION)\n" % PROGRAM
+
+
+def parse_options(args, names):
+    """({name: value}, positional arguments) from "--name value" and "--name=value" options;
+    None when an option is unknown or has no value."""
+    options, positional, rest = {}, [], list(args)
+    while rest:
+        arg = rest.pop(0)
+        if not arg.startswith("--"):
+            positional.append(arg)
+            continue
+        name, equals, value = arg[2:].partition("=")
+        if name not in names:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        options[name] = value
+    return options, positional
+
+
+def default_region(ctx):
+    """AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region: the AWS CLI v2's and the
+    Go SDK's order. "" when none is set."""
+    return (ctx.env.get("AWS_REGION", "").strip() or ctx.env.get("AWS_DEFAULT_REGION", "").strip()
+            or ctx.config.setting("region", "").strip())
+
+
 def action_get_login_password(ctx, streams, args):
-    """Print only the password, for `| docker login --username AWS --password-stdin`."""
-    if len(args) != 1:
-        streams.err("usage: %s get-login-password REGISTRY\n" % PROGRAM)
+    """Print only the password, for `| docker login --username AWS --password-stdin`: for a
+    registry, or as the AWS CLI's `aws ecr get-login-password --region R [--profile P]` does,
+    for the caller's own registry in a region."""
+    parsed = parse_options(args, ("region", "profile"))
+    if parsed is None or len(parsed[1]) > 1:
+        streams.err(GET_LOGIN_PASSWORD_USAGE)
         return 2
+    options, registries = parsed
     try:
-        auth = registry_credentials(ctx, *resolve_registry(ctx, args[0]))
+        if options.get("profile"):
+            ctx.select_profile(options["profile"])
+        if registries:
+            registry, settings = resolve_registry(ctx, registries[0])
+            if options.get("region", registry.region) != registry.region:
+                raise ConfigError("--region %s is not the region of %s; give one or the other" % (
+                    options["region"][:64], registries[0][:255]))
+        else:
+            region = options.get("region") or default_region(ctx)
+            if not region:
+                raise ConfigError("You must specify a region: --region, AWS_REGION or region in the profile")
+            registry, settings = caller_registry(region, "--region" if "region" in options else "default region"), {}
+        auth = registry_credentials(ctx, registry, settings)
     except HelperError as error:
         return fail(ctx, streams, error)
     streams.out(auth.password + "\n")

@@ -386,6 +386,37 @@ class GetLoginPasswordTest(FeatureCase):
         self.assertEqual(self.fake.count(), 1)
 
 
+    def test_the_aws_cli_form_asks_for_the_callers_own_registry_in_the_region(self):
+        env = self.env_with_keys()
+        first = self.run_app(["get-login-password", "--region", "eu-central-1"], env)
+        self.assertEqual((first.code, first.err), (0, ""), first)
+        self.assertEqual(first.out, self.ecr_passwords()[-1] + "\n")
+        call = self.ecr_call()
+        self.assertEqual(call.json, {}, "no registryIds: the token is for the caller's account, as in the AWS CLI")
+        self.assertEqual((call.auth["region"], call.auth["access_key_id"]), ("eu-central-1", ENV_KEYS[0]))
+        again = self.run_app(["get-login-password", "--region=eu-central-1"], env)
+        self.assertEqual((again.code, again.out), (0, first.out), again)
+        self.assertEqual(self.fake.count(), 1, "the second call must be served from the token cache")
+
+    def test_profile_option_and_the_profiles_region(self):
+        self.write_profiles()
+        self.write_aws_files(config="[profile prod]\nregion = ap-south-1\n")
+        result = self.run_app(["get-login-password", "--profile", "prod"], self.env_with_keys())
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        call = self.ecr_call()
+        self.assertEqual((call.auth["region"], call.auth["access_key_id"]), ("ap-south-1", PROD_KEYS[0]),
+                         "--profile beats environment keys, as the AWS CLI's --profile does")
+        self.assertEqual(call.json, {})
+
+    def test_without_a_region_anywhere_it_says_so(self):
+        result = self.run_app(["get-login-password"], self.env_with_keys())
+        self.assert_failed(result, "specify a region")
+        self.assertEqual(self.fake.count(), 0)
+        self.assertEqual(self.run_app(["get-login-password", "--region"], self.env_with_keys()).code, 2)
+        mismatch = self.run_app(["get-login-password", "--region", "eu-west-1", HOST], self.env_with_keys())
+        self.assert_failed(mismatch, "eu-west-1", REGION)
+
+
 # ============================================================================================
 # 3. configure
 # ============================================================================================
