@@ -2694,9 +2694,27 @@ def format_go_duration(seconds):
     return "%ds" % seconds
 
 
-KUBELET_API_VERSIONS = ("credentialprovider.kubelet.k8s.io/v1", "credentialprovider.kubelet.k8s.io/v1beta1")
+KUBELET_API_GROUP = "credentialprovider.kubelet.k8s.io/"
+KUBELET_API_VERSIONS = (KUBELET_API_GROUP + "v1", KUBELET_API_GROUP + "v1beta1")
 KUBELET_ROLE_ANNOTATION = "eks.amazonaws.com/ecr-role-arn"
 KUBELET_SESSION_NAME = "ecr-credential-provider"
+
+
+def kubelet_registry(ctx, authority):
+    """(Registry, settings) for an image's registry host. A host that is neither ECR nor in the
+    helper config (a pull-through name, a CNAME) gets the caller's registry in the default
+    region, as ecr-credential-provider has done since 2023, rather than a failure."""
+    host = server_url_host(authority)
+    try:
+        return resolve_registry(ctx, host)
+    except NotECRError:
+        region = default_region(ctx)
+        if not region:
+            raise NotECRError("%s is not an Amazon ECR registry host and no default region is set to fall back on "
+                              "(AWS_REGION, AWS_DEFAULT_REGION or region in the profile)" % host[:255])
+    ctx.log.info("%s is not an ECR registry host; using the caller's registry in the default region %s" % (
+        host[:255], region))
+    return caller_registry(region, "default region"), {}
 
 
 def kubelet_response(ctx, request):
@@ -2712,7 +2730,7 @@ def kubelet_response(ctx, request):
     if not isinstance(image, str) or not image.strip():
         raise HelperError("image in plugin request was empty")
     authority = image.strip().split("/", 1)[0].lower()
-    registry, settings = resolve_registry(ctx, authority)
+    registry, settings = kubelet_registry(ctx, authority)
     token = request.get("serviceAccountToken")
     annotations = request.get("serviceAccountAnnotations") or {}
     role_arn = (annotations.get(KUBELET_ROLE_ANNOTATION) if isinstance(annotations, dict) else None) \
@@ -2736,6 +2754,40 @@ def kubelet_response(ctx, request):
     if isinstance(token, str) and token:
         response["serviceAccountTokenCacheType"] = "ServiceAccount"
     return response
+
+
+# With no action, how long stdin may stay silent before the helper decides that no kubelet
+# is writing a request to it (the kubelet writes at once) and prints its usage.
+KUBELET_STDIN_WAIT_SECONDS = 2.0
+
+
+def waiting_kubelet_request(stdin):
+    """With no action: the input, as a new stream, when it is a kubelet CredentialProviderRequest
+    (people install the helper itself as the kubelet plugin, with no args); None otherwise. A
+    terminal is never read, and a pipe only if something arrives on it within the wait."""
+    try:
+        descriptor = stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: reading cannot block
+        descriptor = None
+    if descriptor is not None:
+        if os.isatty(descriptor):
+            return None
+        if os.name != "nt":
+            import select
+
+            if not select.select([descriptor], [], [], KUBELET_STDIN_WAIT_SECONDS)[0]:
+                return None
+    try:
+        data = stdin.read(MAX_STDIN_BYTES + 1)
+        request = json_loads(data)
+    except (IOError, OSError, ValueError):
+        return None
+    if not isinstance(request, dict) or not (request.get("kind") == "CredentialProviderRequest" or str(
+            request.get("apiVersion", "")).startswith(KUBELET_API_GROUP)):
+        return None
+    import io
+
+    return io.BytesIO(data)
 
 
 def action_kubelet(ctx, streams, args):
@@ -3096,6 +3148,9 @@ def run(argv, env, streams):
         return action_kubelet(Context(env), streams, args)
     if args and args[0] in COMMANDS:
         return COMMANDS[args[0]](Context(env, profile), streams, args[1:])
+    request = waiting_kubelet_request(streams.stdin) if not args else None
+    if request is not None:
+        return action_kubelet(Context(env, profile), Streams(request, streams.stdout, streams.stderr), args)
     if len(args) != 1:
         streams.out(USAGE + "\n")
         return 1

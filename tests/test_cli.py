@@ -9,6 +9,7 @@ fake receives has its SigV4 signature recomputed with the test's own secret.
 import base64
 import hashlib
 import http.client
+import io
 import json
 import os
 import select
@@ -21,6 +22,7 @@ import threading
 import time
 import unittest
 from collections import OrderedDict
+from unittest import mock
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import urlsplit
 
@@ -882,6 +884,22 @@ class VersionUsageTest(unittest.TestCase):
         for args in ([], ["get", "extra"], ["get", "-v"], ["list", "list", "list"]):
             with self.subTest(args=args):
                 self.assertEqual(run_main(args, self.env, "x"), (1, USAGE, ""))
+
+    def test_no_action_waits_for_a_kubelet_request_only_briefly_and_never_reads_a_terminal(self):
+        read_end, write_end = os.pipe()
+        self.addCleanup(os.close, write_end)
+        stdout, stderr = io.BytesIO(), io.BytesIO()
+        with mock.patch.object(ecr_login, "KUBELET_STDIN_WAIT_SECONDS", 0.05), open(read_end, "rb") as silent:
+            code = ecr_login.main([PROGRAM], self.env, stdin=silent, stdout=stdout, stderr=stderr)
+        self.assertEqual((code, stdout.getvalue().decode()), (1, USAGE), "a silent pipe is not a kubelet")
+        if hasattr(os, "openpty"):
+            controller, terminal = os.openpty()
+            self.addCleanup(os.close, controller)
+            os.write(controller, b'{"kind": "CredentialProviderRequest"}\n')
+            stdout = io.BytesIO()
+            with open(terminal, "rb") as tty:
+                code = ecr_login.main([PROGRAM], self.env, stdin=tty, stdout=stdout, stderr=stderr)
+            self.assertEqual((code, stdout.getvalue().decode()), (1, USAGE), "a terminal is never read")
 
     def test_unknown_action(self):
         self.assertEqual(run_main(["foo"], self.env), (1, "docker-credential-ecr-login: unknown action: foo\n", ""))

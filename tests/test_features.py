@@ -28,6 +28,7 @@ import build_zipapp  # noqa: E402  (tests.helpers put the repository root on sys
 
 PROGRAM = "docker-credential-ecr-login"
 NOT_FOUND = "credentials not found in native keychain\n"
+USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
 RUN_TIMEOUT = 15.0
 
 ACCOUNT = "123456789012"
@@ -342,6 +343,31 @@ class KubeletProviderTest(FeatureCase):
                                  self.fake.credentials[self.fake.access_key_ids[-1]][1])
                 self.assertNotIn(sa_token, result.err + self.log_text())
                 self.assert_no_secrets(result.err + self.log_text())
+
+    def test_a_host_that_is_not_ecr_falls_back_to_the_default_region_as_upstream_does(self):
+        mirror = "registry.example.com"
+        request = self.request(image=mirror + "/team/app:1.2")
+        self.write_aws_files(config="[default]\nregion = ap-southeast-2\n")
+        for how, extra, region in (("verb kubelet", {"AWS_REGION": "eu-west-1"}, "eu-west-1"),
+                                   ("ecr-credential-provider", {"AWS_DEFAULT_REGION": "eu-north-1"}, "eu-north-1"),
+                                   ("verb kubelet", {}, "ap-southeast-2")):
+            with self.subTest(how, region=region):
+                self.forget_tokens()
+                result = self.run_kubelet(how, request, self.env_with_keys(**extra))
+                self.assertEqual(result.code, 0, result)
+                response = json.loads(result.out)
+                self.assertEqual(response["auth"], {mirror: {"username": "AWS", "password": self.ecr_passwords()[-1]}})
+                call = self.ecr_call()
+                self.assertEqual((call.auth["region"], call.json), (region, {}),
+                                 "the caller's registry in the default region, asked with no registry id")
+
+    def test_the_helper_itself_answers_a_request_on_stdin_with_no_action(self):
+        result = self.run_app([], self.env_with_keys(), self.FIXTURES[KUBELET_V1])
+        self.assert_response(result, KUBELET_V1, 12 * 3600)
+        for stdin in (b"", HOST.encode("ascii"), b'{"kind": "Pod"}'):
+            with self.subTest(stdin=stdin):
+                other = self.run_app([], self.env_with_keys(), stdin)
+                self.assertEqual((other.code, other.out), (1, USAGE), other)
 
     def test_bad_requests_fail_with_a_reason_and_no_output(self):
         cases = [
