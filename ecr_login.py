@@ -703,6 +703,11 @@ def resolve_registry(ctx, server_url):
     config maps its host to, with that host's settings ({} when it has none)."""
     host = server_url_host(server_url)
     settings = load_helper_config(ctx.env).get(host, {})
+    return host_registry(ctx, host, settings), settings
+
+
+def host_registry(ctx, host, settings):
+    """The Registry a host names, or the one its helper config settings map it to."""
     registry = match_registry_host(host)
     if settings.get("registry"):
         registry = parse_registry(settings["registry"])
@@ -714,7 +719,7 @@ def resolve_registry(ctx, server_url):
     if registry is None:
         raise NotECRError("%s is not an Amazon ECR registry (nor mapped to one in %s)" % (
             host[:255], helper_config_path(ctx.env)))
-    return registry, settings
+    return registry
 
 
 def select_host_profile(ctx, settings):
@@ -2522,7 +2527,7 @@ or for every registry:  {"credsStore": "ecr-login"}
 
 Actions (the docker credential-helper protocol):
   get       read a registry URL on stdin, print {"ServerURL","Username","Secret"}
-  list      print the registries in the token cache as {"https://host": "AWS"}
+  list      print the registries in the cache and those routed here, as {"https://host": "AWS"}
   store     not supported (exit 1), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
   erase     likewise
   version   print the version
@@ -2654,11 +2659,45 @@ def action_erase(ctx, streams):
     return 1
 
 
+def docker_cred_helpers(env):
+    """The credHelpers object of Docker's config ({} when there is none or it is unreadable)."""
+    try:
+        with open(docker_config_path(env), "rb") as handle:
+            document = json_loads(handle.read(MAX_CONFIG_FILE_BYTES))
+    except (IOError, OSError, ValueError, HelperError):
+        return {}
+    helpers = document.get("credHelpers") if isinstance(document, dict) else None
+    return helpers if isinstance(helpers, dict) else {}
+
+
+def routed_hosts(ctx):
+    """The hosts Docker's config routes to this helper (credHelpers entries naming it) and the
+    hosts of the helper config, each that names an ECR registry directly or by the helper config."""
+    name = DOCKER_HELPER_NAME + ("-" + ctx.env["AWS_PROFILE"] if ctx.profile_forced else "")
+    try:
+        helper_hosts = load_helper_config(ctx.env)
+    except ConfigError as error:  # the cache's hosts are still worth listing
+        ctx.log.info("list: %s" % error)
+        helper_hosts = {}
+    hosts = [host for host, helper in docker_cred_helpers(ctx.env).items() if helper == name]
+    routed = []
+    for host in hosts + sorted(helper_hosts):
+        try:
+            host = server_url_host(host)
+            host_registry(ctx, host, helper_hosts.get(host, {}))
+        except HelperError:
+            continue
+        routed.append(host)
+    return routed
+
+
 def list_registries(ctx):
-    """{"https://<host>": username} for each decodable entry of the token cache; no network."""
+    """{"https://<host>": username} for each decodable entry of the token cache, and "AWS" for
+    each host routed to this helper, so Docker's legacy builder asks for them on first use.
+    No network."""
     cache = ctx.token_cache()
     registries = cache.load() if cache is not None else {}
-    listed = {}
+    listed = dict(("https://" + host, "AWS") for host in routed_hosts(ctx))
     for entry in registries.values():
         auth = cached_auth(entry)
         if auth is not None and auth.proxy_endpoint:

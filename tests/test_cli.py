@@ -794,6 +794,28 @@ class ListTest(CLITestCase):
                          (0, expected, ""))
         self.assertEqual(self.fake.count(), 0)
 
+    def test_hosts_routed_to_this_helper_are_listed_before_first_use(self):
+        other = "333344445555.dkr.ecr.eu-west-1.amazonaws.com"
+        write_file(os.path.join(self.home, ".docker", "config.json"), json.dumps({"credHelpers": {
+            HOST: "ecr-login", "https://" + HOST_B: "ecr-login-prod", other: "desktop",
+            "docker.io": "ecr-login", "public.ecr.aws": "ecr-login"}, "auths": {"ghcr.io": {}}}))
+        write_file(os.path.join(self.cache_dir, "config.json"), json.dumps({"registries": {
+            "mirror.example.com": {"registry": other}, "plain.example.com": {"profile": "prod"}}}))
+        expected = {"https://" + HOST: "AWS", "https://public.ecr.aws": "AWS", "https://mirror.example.com": "AWS"}
+        code, out, err = self.list()
+        self.assertEqual((code, json.loads(out), err), (0, expected, ""))
+        stdout, stderr = io.BytesIO(), io.BytesIO()  # the copy named for profile prod is ecr-login-prod
+        ecr_login.main([PROGRAM + "-prod", "list"], self.env(), io.BytesIO(), stdout, stderr)
+        self.assertEqual(json.loads(stdout.getvalue().decode()),
+                         {"https://" + HOST_B: "AWS", "https://mirror.example.com": "AWS"})
+        self.assertEqual(self.fake.count(), 0)
+        self.assert_token(self.get(HOST_B), HOST_B)
+        code, out, err = self.list()
+        self.assertEqual(json.loads(out), dict(expected, **{"https://" + HOST_B: "AWS"}), "with the cache's")
+        write_file(os.path.join(self.cache_dir, "config.json"), "{broken")
+        self.assertEqual(json.loads(self.list()[1]), {"https://" + HOST: "AWS", "https://public.ecr.aws": "AWS",
+                                                      "https://" + HOST_B: "AWS"})
+
     def test_damaged_cache(self):
         for data in (b"{not json", b"\x00\xff", b'{"Registries": {"k": 1}, "Version": "1.0"}'):
             with self.subTest(data=data):
