@@ -323,13 +323,36 @@ def parse_timestamp(text):
     return days * 86400 + hour * 3600 + minute * 60 + second - offset + fraction
 
 
+def civil_from_days(days):
+    """(year, month, day) of a day number since 1970-01-01: days_from_civil() undone."""
+    days += 719468
+    era = days // 146097
+    day_of_era = days - era * 146097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153  # 0 is March
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = shifted_month + (3 if shifted_month < 10 else -9)
+    return year_of_era + era * 400 + (month <= 2), month, day
+
+
+def utc_fields(seconds):
+    """(year, month, day, hour, minute, second) in UTC, by arithmetic: time.gmtime overflows a
+    32-bit time_t for token and role expiries after 2038-01-19."""
+    days, second_of_day = divmod(int(seconds), 86400)
+    return civil_from_days(days) + (second_of_day // 3600, second_of_day // 60 % 60, second_of_day % 60)
+
+
 def format_go_time(epoch_ns, utc=False):
     """RFC 3339 with nanoseconds, trailing zeros trimmed, as Go's time.RFC3339Nano writes it:
     local time with its offset, or UTC with "Z"."""
     seconds, nanos = divmod(int(epoch_ns), 10 ** 9)
-    parts = time.gmtime(seconds) if utc else time.localtime(seconds)
-    offset = 0 if utc else parts.tm_gmtoff
-    text = "%04d-%02d-%02dT%02d:%02d:%02d" % parts[:6]
+    if utc:
+        fields, offset = utc_fields(seconds), 0
+    else:
+        parts = time.localtime(seconds)
+        fields, offset = tuple(parts[:6]), parts.tm_gmtoff
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % fields
     if nanos:
         text += ("." + "%09d" % nanos).rstrip("0")
     if not offset:
@@ -401,8 +424,8 @@ def json_string(value):
     """A JSON string literal written like Go's encoder: UTF-8 kept, <, > and & escaped."""
     try:
         from _json import encode_basestring
-    except ImportError:
-        from json.encoder import py_encode_basestring as encode_basestring
+    except ImportError:  # PyPy: json.encoder has no py_ variant there, only this name
+        from json.encoder import encode_basestring
     text = encode_basestring(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -1755,7 +1778,7 @@ def sign_request(method, url, headers, body, credentials, region, service, now=N
     """Add Host, X-Amz-Date, X-Amz-Security-Token and Authorization to headers (a dict)."""
     scheme, host, port, rest = split_url(url)
     path, _, query = rest.partition("?")
-    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
+    amz_date = "%04d%02d%02dT%02d%02d%02dZ" % utc_fields(time.time() if now is None else now)
     headers["Host"] = host_header(scheme, host, port)
     headers["X-Amz-Date"] = amz_date
     if credentials.token:
@@ -2344,16 +2367,16 @@ class Log(object):
     def write(self, level, message):
         if self.path is None or LOG_LEVELS[level] < self.level:
             return
-        line = 'time="%s" level=%s pid=%d msg=%s\n' % (
-            format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level, os.getpid(), json_string(redact(message, self.secrets)))
-        try:
+        try:  # the line is made in here too: nothing about a log line may stop a pull
+            line = 'time="%s" level=%s pid=%d msg=%s\n' % (format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level,
+                                                        os.getpid(), json_string(redact(message, self.secrets)))
             make_private_directory(os.path.dirname(self.path))
             self.rotate()
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(descriptor, "ab") as handle:
                 handle.write(line.encode("utf-8", "replace"))
-        except (IOError, OSError):
-            self.path = None  # a log that cannot be written must not stop a pull
+        except Exception:
+            self.path = None
 
     def rotate(self):
         try:
@@ -2561,7 +2584,9 @@ def read_input(stdin):
 
 
 class Streams(object):
-    """Binary stdin/stdout/stderr, written as UTF-8 whatever the locale says."""
+    """Binary stdin/stdout/stderr, written as UTF-8 whatever the locale says. A stream is None
+    when Python started with its descriptor closed: stdin then reads as empty, and stderr
+    swallows what it is given, so that a valid get still answers."""
 
     def __init__(self, stdin, stdout, stderr):
         self.stdin = stdin
@@ -2569,15 +2594,52 @@ class Streams(object):
         self.stderr = stderr
 
     def out(self, text):
-        self.stdout.write(text.encode("utf-8"))
-        self.stdout.flush()
+        if self.stdout is None:
+            raise HelperError("standard output is closed")
+        try:
+            self.stdout.write(output_bytes(text))
+            self.stdout.flush()
+        except (IOError, OSError, ValueError) as error:
+            discard_output(self.stdout)
+            raise HelperError("cannot write to standard output: %s" % (getattr(error, "strerror", None) or error))
 
     def err(self, text):
         try:
-            self.stderr.write(text.encode("utf-8", "replace"))
+            self.stderr.write(output_bytes(text))
             self.stderr.flush()
-        except (IOError, OSError, ValueError):
-            pass
+        except (AttributeError, IOError, OSError, ValueError):
+            discard_output(self.stderr)
+
+
+def output_bytes(text):
+    """UTF-8 for the terminal; surrogateescape gives back the very bytes of a non-UTF-8 path
+    (or of a non-ASCII HOME read under the C locale) instead of failing on them."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that came from JSON, not from the OS
+        return text.encode("utf-8", "replace")
+
+
+def discard_output(stream):
+    """Point a broken stream's descriptor at /dev/null: Python flushes it again at exit, and
+    would print 'Exception ignored ... BrokenPipeError' for what is still buffered."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+    except (AttributeError, IOError, OSError, ValueError):
+        pass
+
+
+def internal_error(error):
+    """The one line for a bug or a broken Python. A missing standard-library module is named,
+    with what to install: Debian's python3-minimal lacks json, hmac, http.client, xml, shlex."""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        return ("this Python lacks the standard-library module %s; install the full python3 package, "
+                "not only python3-minimal" % error.name)
+    return "internal error: %s" % type(error).__name__
 
 
 def fail(ctx, streams, reason):
@@ -2607,6 +2669,8 @@ def action_get(ctx, streams):
         auth = registry_credentials(ctx, *resolve_registry(ctx, server_url))
     except HelperError as error:
         return not_found(ctx, streams, error)
+    except Exception as error:  # a bug or a broken Python: Docker then pulls anonymously
+        return not_found(ctx, streams, internal_error(error))
     streams.out('{"ServerURL":%s,"Username":%s,"Secret":%s}\n' % (
         json_string(server_url), json_string(auth.username), json_string(auth.password)))
     return 0
@@ -3202,9 +3266,9 @@ def run(argv, env, streams):
 
 def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
     """Run the helper; returns the exit status. Never lets a traceback reach the user."""
-    streams = Streams(stdin if stdin is not None else sys.stdin.buffer,
-                      stdout if stdout is not None else sys.stdout.buffer,
-                      stderr if stderr is not None else sys.stderr.buffer)
+    streams = Streams(stdin if stdin is not None else binary_stream(sys.stdin),
+                      stdout if stdout is not None else binary_stream(sys.stdout),
+                      stderr if stderr is not None else binary_stream(sys.stderr))
     try:
         return run(sys.argv if argv is None else argv, os.environ if env is None else env, streams)
     except KeyboardInterrupt:
@@ -3213,8 +3277,13 @@ def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
         streams.err("%s: %s\n" % (PROGRAM, error))
         return 1
     except Exception as error:  # a bug: say what broke in one line, not with a traceback
-        streams.err("%s: internal error: %s\n" % (PROGRAM, type(error).__name__))
+        streams.err("%s: %s\n" % (PROGRAM, internal_error(error)))
         return 1
+
+
+def binary_stream(stream):
+    """The bytes layer under sys.stdin/stdout/stderr; None when the descriptor was closed."""
+    return getattr(stream, "buffer", None)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,195 @@
+"""The Pythons and systems people really have: PyPy's json module, a Python without parts of
+the standard library (Debian's python3-minimal), closed or broken standard streams, bytes
+that are not UTF-8, 32-bit clocks, and Windows paths and commands.
+
+In-process where the condition can be made here (a module made unimportable, a clock that
+overflows); child processes where it takes real file descriptors (closed, broken pipes).
+"""
+
+import calendar
+import io
+import json
+import os
+import subprocess
+import sys
+import unittest
+from unittest import mock
+
+from tests.fakeaws import FakeAWS
+from tests.helpers import NOT_FOUND, ROOT, SOURCE, clean_env, ecr_login, make_home, read_text, run_main
+
+AKID = "AKIAPLATFORMSTATIC01"
+SECRET = "platform-static-secret-0c1d2e3f4a5b"
+REGISTRY = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+DOCKER_HUB = "https://index.docker.io/v1/"
+CHILD_TIMEOUT = 30.0
+
+
+class FakeCase(unittest.TestCase):
+    def setUp(self):
+        self.home = make_home(self)
+        self.fake = FakeAWS()
+        self.addCleanup(self.fake.close)
+        self.fake.add_credentials(AKID, SECRET)
+
+    def env(self, **extra):
+        settings = {"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": SECRET}
+        settings.update(extra)
+        return clean_env(self.home, self.fake, **settings)
+
+    def assert_token(self, result):
+        code, out, err = result
+        self.assertEqual((code, err), (0, ""), "get failed: %r" % (result,))
+        document = json.loads(out)
+        self.assertEqual((document["ServerURL"], document["Username"]), (REGISTRY, "AWS"))
+        self.assertIn(document["Secret"], self.fake.secrets_in(out))
+
+
+class PyPyJSONTest(FakeCase):
+    """PyPy has no _json.encode_basestring and its json.encoder no py_encode_basestring."""
+
+    def test_get_and_its_log_work_without_the_c_encoder(self):
+        import json.encoder
+
+        if hasattr(json.encoder, "py_encode_basestring"):  # not on PyPy itself
+            saved = json.encoder.__dict__.pop("py_encode_basestring")
+            self.addCleanup(setattr, json.encoder, "py_encode_basestring", saved)
+        with mock.patch.dict(sys.modules, {"_json": None}):
+            self.assert_token(run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), REGISTRY))
+            code, out, _ = run_main(["get"], self.env(), DOCKER_HUB)
+        self.assertEqual((code, out), (1, NOT_FOUND))
+        log = read_text(os.path.join(self.home, ".ecr", "log", "ecr-login.log"))
+        self.assertIn("index.docker.io", log)
+        self.assertNotIn(SECRET, log)
+
+
+class MissingModuleTest(FakeCase):
+    """Debian's python3-minimal has no json, hmac, http.client, xml or shlex."""
+
+    def run_without(self, modules, args, stdin=""):
+        with mock.patch.dict(sys.modules, dict((name, None) for name in modules)):
+            return run_main(args, self.env(), stdin)
+
+    def test_get_names_the_module_and_still_answers_not_found(self):
+        code, out, err = self.run_without(["json", "hmac", "http", "http.client"], ["get"], REGISTRY)
+        self.assertEqual((code, out), (1, NOT_FOUND))
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertRegex(err, r"lacks the standard-library module (json|hmac|http)\b.*python3-minimal")
+        self.assertNotIn("internal error", err)
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_other_commands_give_one_line(self):
+        code, out, err = self.run_without(["json"], ["get-login-password", REGISTRY])
+        self.assertEqual((code, out), (1, ""))
+        self.assertIn("lacks the standard-library module json;", err)
+        self.assertEqual(err.count("\n"), 1, err)
+
+    def test_any_internal_error_in_get_answers_not_found(self):
+        with mock.patch.object(ecr_login, "token_for_source", side_effect=KeyError("bug")):
+            code, out, err = run_main(["get"], self.env(), REGISTRY)
+        self.assertEqual((code, out), (1, NOT_FOUND))
+        self.assertIn("internal error: KeyError", err)
+
+
+def run_child(args, env, stdin=b"", redirections="", stdout_reader_closes=False):
+    """The helper from the source tree as a child with real descriptors; redirections are
+    shell ones applied to it (">&-" closes stdout). (exit code, stdout bytes, stderr bytes)."""
+    command = 'exec "$@" %s' % redirections
+    stdout = subprocess.PIPE
+    if stdout_reader_closes:
+        reader, stdout = os.pipe()
+        os.close(reader)
+    proc = subprocess.Popen(["sh", "-c", command, "sh", sys.executable, SOURCE] + list(args), env=env, cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.PIPE)
+    if stdout_reader_closes:
+        os.close(stdout)
+    try:
+        out, err = proc.communicate(stdin, timeout=CHILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc.returncode, out or b"", err
+
+
+class ClosedStreamsTest(FakeCase):
+    def assert_clean_failure(self, err):
+        text = err.decode("utf-8", "replace")
+        self.assertNotIn("Traceback", text)
+        self.assertNotIn("Exception ignored", text)
+        self.assertTrue(text.endswith("\n"), text)
+
+    def test_closed_stderr_still_serves_a_get(self):
+        code, out, err = run_child(["get"], self.env(), REGISTRY.encode(), "2>&-")
+        self.assertEqual(code, 0)
+        self.assertEqual(json.loads(out.decode())["ServerURL"], REGISTRY)
+
+    def test_closed_stdout(self):
+        for args, stdin in ((["get"], DOCKER_HUB.encode()), (["version"], b""), (["list"], b"")):
+            code, out, err = run_child(args, self.env(), stdin, ">&-")
+            self.assertEqual(code, 1, args)
+            self.assert_clean_failure(err)
+            self.assertIn(b"standard output is closed", err)
+
+    def test_stdout_whose_reader_is_gone(self):
+        code, _, err = run_child(["--help"], self.env(), b"", stdout_reader_closes=True)
+        self.assertEqual(code, 1)
+        self.assert_clean_failure(err)
+        self.assertIn(b"cannot write to standard output", err)
+
+    def test_closed_stdin(self):
+        code, out, err = run_child(["get"], self.env(), b"", "<&-")
+        self.assertEqual((code, out, err), (1, b"no credentials server URL\n", b""))
+
+
+@unittest.skipIf(os.name == "nt", "bytes paths in the environment are POSIX")
+class NonUTF8PathTest(FakeCase):
+    """A home directory whose name is not UTF-8 is printed as its own bytes, under the C
+    locale too (where Python 3.6 and PyPy 3.9 decode the environment as ASCII)."""
+
+    def test_doctor_and_configure_print_the_path(self):
+        home = os.fsencode(self.home) + b"/h\xe9me"
+        os.mkdir(home, 0o700)
+        for locale in ("C.UTF-8", "C"):
+            env = dict((name.encode(), value.encode()) for name, value in self.env(LANG=locale).items())
+            env[b"HOME"] = home
+            env[b"LC_ALL"] = locale.encode()
+            code, out, err = run_child(["configure", REGISTRY], env)
+            self.assertEqual(code, 0, err)
+            self.assertIn(home + b"/.docker/config.json", out + err)
+            with open(home + b"/.docker/config.json", "rb") as handle:
+                self.assertEqual(json.loads(handle.read().decode())["credHelpers"], {REGISTRY: "ecr-login"})
+            code, out, err = run_child(["doctor"], env)
+            self.assertNotIn(b"Traceback", err)
+            self.assertNotIn(b"internal error", err)
+            self.assertIn(home, out)
+
+
+class UTCFormattingTest(unittest.TestCase):
+    """Expiries after 2038-01-19 are written right where time.gmtime overflows (32-bit time_t)."""
+
+    def test_against_calendar(self):
+        for text in ("1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "2038-01-19T03:14:08Z",
+                     "2100-03-01T00:00:00Z", "2400-02-29T12:00:00Z", "1969-12-31T23:59:59Z"):
+            epoch = calendar.timegm((int(text[0:4]), int(text[5:7]), int(text[8:10]),
+                                     int(text[11:13]), int(text[14:16]), int(text[17:19])))
+            self.assertEqual(ecr_login.format_go_time(epoch * 10 ** 9, utc=True), text)
+
+    def test_without_gmtime(self):
+        def gmtime_32(seconds=None):
+            if seconds is not None and not -2 ** 31 <= seconds < 2 ** 31:
+                raise OverflowError("timestamp out of range for platform time_t")
+            return ORIGINAL_GMTIME(seconds)
+
+        with mock.patch.object(ecr_login.time, "gmtime", gmtime_32):
+            self.assertEqual(ecr_login.format_expiry(4102444800.25), "2100-01-01T00:00:00.25Z")
+            headers = ecr_login.sign_request("POST", "https://ecr.us-west-2.amazonaws.com/", {}, b"",
+                                             ecr_login.Credentials(AKID, SECRET), "us-west-2", "ecr",
+                                             now=4102444800)
+        self.assertEqual(dict((k.lower(), v) for k, v in headers.items())["x-amz-date"], "21000101T000000Z")
+
+
+ORIGINAL_GMTIME = ecr_login.time.gmtime
+
+if __name__ == "__main__":
+    unittest.main()
