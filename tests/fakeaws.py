@@ -46,9 +46,15 @@ connection without answering (``drop="reset"`` sends a TCP reset),
 
 Checks done by the fake itself: calls to ecr, ecr-public and signed STS actions
 need ``Authorization: AWS4-HMAC-SHA256 Credential=...`` scoped to the right
-service plus ``X-Amz-Date`` (else 403 MissingAuthenticationToken*). When a
-``verifier(recorded)`` callable is given, it runs on those signed calls and a
-returned string becomes a 403 InvalidSignatureException / SignatureDoesNotMatch.
+service plus ``X-Amz-Date`` (else 403 MissingAuthenticationToken*). Every signed
+call then goes through tests/sigv4_oracle.py, a SigV4 check that shares no code with
+the helper: X-Amz-Date within 15 minutes of ``fake.clock()``, the credential scope
+(date of X-Amz-Date, a region - ``signing_region`` when set -, the service,
+aws4_request), Host and every X-Amz-* header signed, and, for keys the fake knows
+(minted, or ``fake.add_credentials``), the signature itself (else 403
+InvalidSignatureException / SignatureDoesNotMatch). A ``verifier(recorded)``
+callable, when given, runs instead (tests.helpers.sigv4_verifier is the strict
+one: unknown keys are refused too); a string it returns becomes that 403.
 A request signed with temporary credentials the fake minted (or registered with
 ``fake.add_credentials``) must also carry their ``X-Amz-Security-Token`` (else
 403 UnrecognizedClientException / InvalidClientTokenId); ``fake.credentials``
@@ -79,6 +85,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
+
+from tests import sigv4_oracle
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -141,7 +149,8 @@ SETTINGS = {
     "container_token": None,            # expected Authorization value; None = anything
     "sso_tokens": None,                 # accepted SSO bearer tokens; None = any non-empty
     "web_identity_tokens": None,        # accepted web identity tokens; None = any non-empty
-    "verifier": None,                   # verifier(recorded) -> None | error string
+    "verifier": None,                   # verifier(recorded) -> None | error string; None = sigv4_oracle
+    "signing_region": None,             # region every signature must be scoped to; None = any
     "clock": time.time,                 # time source for expiries and the Date header
 }
 
@@ -697,13 +706,20 @@ class FakeAWS(object):
         problem = _structural_problem(rec, signing_name) or self._session_token_problem(rec)
         if problem is not None:
             return _auth_error(rec.service, problem[0], problem[1])
-        if self.verifier is None:
-            return None
-        message = self.verifier(rec)
+        message = (self.verifier or self._default_verifier)(rec)
         if message is None:
             return None
         code = "SignatureDoesNotMatch" if rec.service == "sts" else "InvalidSignatureException"
         return _auth_error(rec.service, code, message)
+
+    def _default_verifier(self, rec):
+        """Why AWS would refuse the signature (tests/sigv4_oracle.py), or None: always the
+        date, scope and signed-header rules; the signature too when the key is known."""
+        with self._lock:
+            known = self.credentials.get(rec.auth["access_key_id"])
+        return sigv4_oracle.request_problem(
+            rec.method, rec.path, rec.raw_headers, rec.body, rec.auth["service"], self.clock(),
+            secret=known[0] if known else None, region=self.signing_region)
 
     def _session_token_problem(self, rec):
         """Known temporary credentials must come with their own X-Amz-Security-Token."""

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
+from tests import sigv4_oracle
 from tests.fakeaws import (
     FakeAWS, Reply, client_ssl_context, json_error, make_test_ca, parse_authorization,
     server_ssl_context, sts_error)
@@ -24,13 +25,25 @@ CLIENT_TIMEOUT = 2.0
 PLAIN_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def signed_headers(region="eu-west-1", service="ecr", key_id="AKIDEXAMPLE"):
-    return {
-        "Authorization": "AWS4-HMAC-SHA256 Credential=%s/20260101/%s/%s/aws4_request, "
-                         "SignedHeaders=content-type;host;x-amz-date, Signature=00ff"
-                         % (key_id, region, service),
-        "X-Amz-Date": "20260101T000000Z",
-    }
+def signed_headers(fake, headers, body=b"", region="eu-west-1", service="ecr", key_id="AKIDEXAMPLE",
+                   secret=None, token=None):
+    """headers plus Host, X-Amz-Date (now), X-Amz-Security-Token and an Authorization that signs
+    them all: a real signature when secret is given (tests/sigv4_oracle.py), else a dummy one
+    (the fake cannot check a key it does not know, only the date, scope and signed names)."""
+    signed = dict(headers)
+    signed["Host"] = "%s:%d" % (fake.host, fake.port)
+    signed["X-Amz-Date"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(fake.clock()))
+    if token:
+        signed["X-Amz-Security-Token"] = token
+    names = sorted(name.lower() for name in signed)
+    scope = [signed["X-Amz-Date"][:8], region, service, "aws4_request"]
+    signature = "00ff"
+    if secret is not None:
+        signature = sigv4_oracle.expected_signature("POST", "/", list(signed.items()), body, secret,
+                                                    signed["X-Amz-Date"], scope, names)
+    signed["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        key_id, "/".join(scope), ";".join(names), signature)
+    return signed
 
 
 def call(url, method="GET", body=None, headers=None, timeout=CLIENT_TIMEOUT, context=None):
@@ -51,18 +64,17 @@ def call(url, method="GET", body=None, headers=None, timeout=CLIENT_TIMEOUT, con
         return error.code, error.headers, error.read()
 
 
-def ecr_call(fake, body=b"{}", region="eu-west-1", target=ECR_TARGET, service="ecr",
-             extra_headers=None):
-    headers = signed_headers(region, service)
-    headers.update(extra_headers or {})
-    headers.update({"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
-    return call(fake.url + "/", "POST", body, headers)
+def ecr_call(fake, body=b"{}", region="eu-west-1", target=ECR_TARGET, service="ecr", **key):
+    if isinstance(body, dict):
+        body = json.dumps(body).encode("utf-8")
+    headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+    return call(fake.url + "/", "POST", body, signed_headers(fake, headers, body, region, service, **key))
 
 
 def sts_call(fake, form, signed=True):
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     if signed:
-        headers.update(signed_headers("us-west-2", "sts"))
+        headers = signed_headers(fake, headers, form.encode("utf-8"), "us-west-2", "sts")
     return call(fake.url + "/", "POST", form, headers)
 
 
@@ -126,12 +138,10 @@ class EcrTests(FakeTestCase):
         creds = json.loads(call(self.fake.container_url)[2].decode())
         key_id, token = creds["AccessKeyId"], creds["Token"]
         self.assertEqual(self.fake.credentials[key_id], (creds["SecretAccessKey"], token))
-        signed_with_key = signed_headers(key_id=key_id)
-        status, _, body = ecr_call(self.fake, extra_headers=signed_with_key)
+        status, _, body = ecr_call(self.fake, key_id=key_id, secret=creds["SecretAccessKey"])
         self.assertEqual((status, json.loads(body.decode())["__type"]),
                          (403, "UnrecognizedClientException"))
-        signed_with_key["X-Amz-Security-Token"] = token
-        self.assertEqual(ecr_call(self.fake, extra_headers=signed_with_key)[0], 200)
+        self.assertEqual(ecr_call(self.fake, key_id=key_id, secret=creds["SecretAccessKey"], token=token)[0], 200)
 
     def test_verifier_message_becomes_403(self):
         self.fake.verifier = lambda rec: "signature mismatch" if rec.auth["signature"] else None
@@ -289,7 +299,8 @@ class LeakAndHelperTests(FakeTestCase):
         self.assertEqual(self.fake.secrets_in(text, kinds=["session-token"]), [])
 
     def test_parse_authorization(self):
-        parsed = parse_authorization(signed_headers("ap-south-1", "sts")["Authorization"])
+        headers = signed_headers(self.fake, {"Content-Type": "text/plain"}, region="ap-south-1", service="sts")
+        parsed = parse_authorization(headers["Authorization"])
         self.assertEqual((parsed["access_key_id"], parsed["region"], parsed["service"]),
                          ("AKIDEXAMPLE", "ap-south-1", "sts"))
         self.assertEqual(parsed["signed_headers"], ["content-type", "host", "x-amz-date"])

@@ -21,6 +21,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import ecr_login  # noqa: E402
+from tests import sigv4_oracle  # noqa: E402
 from tests.vectors import skip_or_fail, vectors_dir  # noqa: E402
 
 C_AUTH_SUITE = ("aws-c-auth-sigv4", "tests", "aws-signing-test-suite", "v4")
@@ -496,6 +497,53 @@ class BotocoreDifferentialTest(unittest.TestCase):
         self.assertTrue(any(dict(item["headers"]).get("User-Agent") for item in requests))
         self.assertTrue(any("\t" in value for item in requests for _, value in item["headers"]))
         self.assertTrue(any(item["body"] for item in requests))
+
+
+class OracleAgreesWithBotocoreTest(unittest.TestCase):
+    """tests/sigv4_oracle.py, the fake's independent check, accepts exactly what botocore signs.
+
+    The oracle guards every end-to-end test, so it is itself held against botocore (not against
+    ecr_login): each request botocore signed is rebuilt as it would arrive on the wire and the
+    oracle must compute the same signature, accept it at the signing time, and refuse it with
+    a changed secret, 16 minutes later, or one signed header dropped."""
+
+    def test_oracle_computes_botocore_signatures(self):
+        requests = random_requests(seed=DIFFERENTIAL_SEED + 1, count=60)
+        reference = botocore_results(requests)
+        mismatches = []
+        for item, expected in zip(requests, reference["results"]):
+            target, headers, body = self.as_received(item, expected)
+            problem = sigv4_oracle.request_problem(item["method"], target, headers, body, item["service"],
+                                                   item["epoch"], secret=item["secret_key"], region=item["region"])
+            if problem is not None:
+                mismatches.append("%s %s: %s\n--- botocore\n%s" % (
+                    item["method"], item["url"], problem, expected["canonical_request"]))
+                continue
+            self.assertIsNotNone(sigv4_oracle.request_problem(
+                item["method"], target, headers, body, item["service"], item["epoch"],
+                secret=item["secret_key"] + "x", region=item["region"]))
+            self.assertIn("15 minutes", sigv4_oracle.request_problem(
+                item["method"], target, headers, body, item["service"], item["epoch"] + 16 * 60,
+                secret=item["secret_key"], region=item["region"]))
+            fewer = [(name, value) for name, value in headers if name.lower() != "x-amz-date"]
+            self.assertIsNotNone(sigv4_oracle.request_problem(
+                item["method"], target, fewer, body, item["service"], item["epoch"], secret=item["secret_key"]))
+        self.assertEqual(mismatches, [], "the oracle disagrees with botocore %s on %d of %d requests; first:\n%s" % (
+            reference["version"], len(mismatches), len(requests), mismatches[0] if mismatches else ""))
+
+    @staticmethod
+    def as_received(item, expected):
+        """(path and query, [(name, value)], body) as the server sees them."""
+        rest = item["url"].split("://", 1)[1]
+        slash = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+        target = rest[min(slash):] if slash else "/"
+        stale = ("authorization", "x-amz-date", "x-amz-security-token")
+        headers = [(name, value) for name, value in item["headers"] if name.lower() not in stale]
+        headers += [("Host", expected["host"]), ("X-Amz-Date", item["amz_date"]),
+                    ("Authorization", expected["authorization"])]
+        if item["token"]:
+            headers.append(("X-Amz-Security-Token", item["token"]))
+        return target, headers, base64.b64decode(item["body"])
 
 
 if __name__ == "__main__":
