@@ -38,7 +38,7 @@ MUTANTS = (
      "        if name in UNSIGNED_HEADERS:\n",
      '        if name in UNSIGNED_HEADERS or name == "x-amz-security-token":\n'),
     ("X-Amz-Date 20 minutes behind the clock",
-     'time.gmtime(time.time() if now is None else now)', 'time.gmtime(time.time() - 1200 if now is None else now)'),
+     'utc_fields(time.time() if now is None else now)', 'utc_fields(time.time() - 1200 if now is None else now)'),
     ("body left out of the payload hash",
      'payload_hash = hashlib.sha256(body or b"").hexdigest()', 'payload_hash = hashlib.sha256(b"").hexdigest()'),
 )
