@@ -1501,6 +1501,70 @@ def sso_role_credentials(ctx, source):
     return checked_fresh(ctx, credentials, "SSO GetRoleCredentials")
 
 
+# How much of a credential_process's stderr is kept, for its first line in the error message.
+PROCESS_STDERR_KEPT_BYTES = 4096
+
+
+def open_terminal():
+    """This session's terminal (/dev/tty) opened for reading and writing, or None without one.
+    stdin carries the docker protocol, so prompts must use the terminal itself."""
+    try:
+        return open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
+    except (IOError, OSError):
+        return None
+
+
+def close_quietly(handle):
+    """Close a file object or a descriptor (None is fine), ignoring errors."""
+    try:
+        if hasattr(handle, "close"):
+            handle.close()
+        elif handle is not None:
+            os.close(handle)
+    except (IOError, OSError):
+        pass
+
+
+class StderrTee(object):
+    """Reads a child's stderr pipe on a thread: shows it on the terminal as it comes (an
+    aws-vault or Okta prompt must be seen while the process waits), keeps its start."""
+
+    def __init__(self, descriptor, terminal):
+        import threading
+
+        self.descriptor = descriptor
+        self.terminal = terminal
+        self.start = b""
+        self.thread = threading.Thread(target=self.pump)
+        self.thread.daemon = True  # a grandchild may hold the pipe open after a kill
+        self.thread.start()
+
+    def pump(self):
+        while True:
+            try:
+                chunk = os.read(self.descriptor, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            if len(self.start) < PROCESS_STDERR_KEPT_BYTES:
+                self.start += chunk[:PROCESS_STDERR_KEPT_BYTES - len(self.start)]
+            if self.terminal is not None:
+                try:
+                    self.terminal.write(chunk)
+                except (IOError, OSError):
+                    self.terminal = None
+
+    def finish(self):
+        """Wait briefly for the rest of the output, then stop reading."""
+        self.thread.join(1.0)
+        if not self.thread.is_alive():
+            close_quietly(self.descriptor)
+
+    def kept(self):
+        return self.start.decode("utf-8", "replace")
+
+
 def run_credential_process(ctx, source):
     """Run credential_process as botocore does: split with shlex, no shell; with a timeout."""
     import shlex
@@ -1514,20 +1578,30 @@ def run_credential_process(ctx, source):
     if not argv:
         raise ConfigError("credential_process of profile %s is empty" % source.profile)
     what = "credential_process %s" % argv[0]
+    terminal = open_terminal()
+    stderr_read, stderr_write = os.pipe()
     try:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(argv, stdin=terminal or subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=stderr_write)
     except OSError as error:
+        for handle in (terminal, stderr_read):
+            close_quietly(handle)
         raise CredentialsError("%s could not be started: %s" % (what, error.strerror or error))
+    finally:
+        os.close(stderr_write)
+    stderr = StderrTee(stderr_read, terminal)
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout = process.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()  # not communicate(): a child of the process (sh -c) may hold the pipes open
         process.stdout.close()
-        process.stderr.close()
         raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
+    finally:
+        stderr.finish()
+        close_quietly(terminal)
     if process.returncode != 0:
-        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        lines = stderr.kept().strip().splitlines()
         raise CredentialsError("%s exited with status %d%s" % (
             what, process.returncode, ": " + lines[0][:300] if lines else ""))
     try:
@@ -1655,9 +1729,8 @@ def terminal_echo(descriptor, enabled):
 
 def read_mfa_code(ctx, serial, profile):
     """An MFA code typed on the terminal (/dev/tty: stdin carries the docker protocol)."""
-    try:
-        tty = open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
-    except (IOError, OSError):
+    tty = open_terminal()
+    if tty is None:
         raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal to ask on; run "
                                "'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
                                "or use credentials without mfa_serial" % (profile, serial))

@@ -215,6 +215,63 @@ class FeatureCase(unittest.TestCase):
     def get(self, env, server_url=HOST, program=None):
         return self.run_app(["get"], env, server_url + "\n", program=program)
 
+    def get_on_terminal(self, server_url, env, answer=b"123456\n", timeout=10.0, prompt=MFA_PROMPT):
+        """Run get with a pty as the controlling terminal and the server URL on a stdin pipe;
+        type answer once the prompt (by default the MFA one) shows. Returns (Result, what the terminal showed)."""
+        if not hasattr(os, "openpty") or sys.platform == "win32":
+            self.skipTest("needs a POSIX pseudo-terminal")
+        master, slave = os.openpty()
+        self.addCleanup(os.close, master)
+        # The slave stays open here too: while no process holds it, reads of the master fail
+        # (EIO on Linux), as between the wrapper closing it and the helper opening /dev/tty.
+        self.addCleanup(os.close, slave)
+        stdin_read, stdin_write = os.pipe()
+        try:
+            os.write(stdin_write, (server_url + "\n").encode("utf-8"))
+            os.close(stdin_write)
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [sys.executable, "-c", CTTY_WRAPPER, str(slave), self.app, "get"], stdin=stdin_read,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
+                start_new_session=True, pass_fds=(slave,))
+        finally:
+            os.close(stdin_read)
+        deadline = started + timeout
+        shown = b""
+        try:
+            while prompt.encode() not in shown and time.monotonic() < deadline and proc.poll() is None:
+                shown += self.read_terminal(master, min(deadline, time.monotonic() + 0.05))
+            if prompt.encode() in shown:
+                os.write(master, answer)
+            out, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("get on a terminal did not finish; the terminal showed %r" % shown)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        while True:
+            chunk = self.read_terminal(master, time.monotonic() + 0.05)
+            if not chunk:
+                break
+            shown += chunk
+        result = Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                        time.monotonic() - started)
+        return result, shown.decode("utf-8", "replace")
+
+    @staticmethod
+    def read_terminal(master, deadline):
+        """Some bytes from the pty master, or b"" at the deadline or when the slave is gone."""
+        ready = select.select([master], [], [], max(0.0, deadline - time.monotonic()))[0]
+        if not ready:
+            return b""
+        try:
+            return os.read(master, 4096)
+        except OSError:  # EIO: nobody holds the terminal open
+            return b""
+
     # ---- checks
 
     def ecr_passwords(self):
@@ -773,63 +830,6 @@ class MFATest(FeatureCase):
     def mfa_env(self):
         return self.env(AWS_PROFILE="mfa")
 
-    def get_on_terminal(self, server_url, env, answer=b"123456\n", timeout=10.0):
-        """Run get with a pty as the controlling terminal and the server URL on a stdin pipe;
-        type answer once the MFA prompt shows. Returns (Result, what the terminal showed)."""
-        if not hasattr(os, "openpty") or sys.platform == "win32":
-            self.skipTest("needs a POSIX pseudo-terminal")
-        master, slave = os.openpty()
-        self.addCleanup(os.close, master)
-        # The slave stays open here too: while no process holds it, reads of the master fail
-        # (EIO on Linux), as between the wrapper closing it and the helper opening /dev/tty.
-        self.addCleanup(os.close, slave)
-        stdin_read, stdin_write = os.pipe()
-        try:
-            os.write(stdin_write, (server_url + "\n").encode("utf-8"))
-            os.close(stdin_write)
-            started = time.monotonic()
-            proc = subprocess.Popen(
-                [sys.executable, "-c", CTTY_WRAPPER, str(slave), self.app, "get"], stdin=stdin_read,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
-                start_new_session=True, pass_fds=(slave,))
-        finally:
-            os.close(stdin_read)
-        deadline = started + timeout
-        shown = b""
-        try:
-            while MFA_PROMPT.encode() not in shown and time.monotonic() < deadline and proc.poll() is None:
-                shown += self.read_terminal(master, min(deadline, time.monotonic() + 0.05))
-            if MFA_PROMPT.encode() in shown:
-                os.write(master, answer)
-            out, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise AssertionError("get on a terminal did not finish; the terminal showed %r" % shown)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        while True:
-            chunk = self.read_terminal(master, time.monotonic() + 0.05)
-            if not chunk:
-                break
-            shown += chunk
-        result = Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-                        time.monotonic() - started)
-        return result, shown.decode("utf-8", "replace")
-
-    @staticmethod
-    def read_terminal(master, deadline):
-        """Some bytes from the pty master, or b"" at the deadline or when the slave is gone."""
-        ready = select.select([master], [], [], max(0.0, deadline - time.monotonic()))[0]
-        if not ready:
-            return b""
-        try:
-            return os.read(master, 4096)
-        except OSError:  # EIO: nobody holds the terminal open
-            return b""
-
     def test_mfa_code_is_asked_once_on_the_terminal_and_the_role_is_reused(self):
         result, shown = self.get_on_terminal(HOST, self.mfa_env())
         self.assertIn(MFA_PROMPT, shown)
@@ -873,6 +873,48 @@ class MFATest(FeatureCase):
     def test_without_a_terminal_it_is_not_found_saying_so(self):
         result = self.get(self.mfa_env())
         self.assert_not_found(result, "no terminal", MFA_SERIAL)
+        self.assertEqual(self.fake.count(), 0)
+
+
+class InteractiveProcessTest(FeatureCase):
+    """credential_process programs that prompt (aws-vault, Okta): the terminal is their stdin
+    and their stderr shows on it while they run."""
+
+    PROMPT = "Okta password for alice: "
+    SCRIPT = """\
+import json, sys
+sys.stderr.write(%r)
+sys.stderr.flush()
+answer = sys.stdin.readline().strip()
+if answer != "hunter2":
+    sys.stderr.write("wrong password\\nsecond line\\n")
+    sys.exit(4)
+print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
+"""
+
+    def setUp(self):
+        FeatureCase.setUp(self)
+        script = self.home_path("prompting-process.py")
+        write_file(script, self.SCRIPT % (self.PROMPT, PROD_KEYS[0], PROD_KEYS[1]))
+        self.write_aws_files(config="[profile okta]\ncredential_process = %s %s\n" % (sys.executable, script))
+
+    def test_the_prompt_shows_on_the_terminal_and_the_answer_is_read_from_it(self):
+        result, shown = self.get_on_terminal(HOST, self.env(AWS_PROFILE="okta"), b"hunter2\n", prompt=self.PROMPT)
+        self.assertIn(self.PROMPT, shown)
+        self.assert_get_ok(result)
+        self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
+        self.assertNotIn(self.PROMPT, result.err, "the prompt goes to the terminal, not into Docker's stderr")
+
+    def test_a_failure_names_the_first_line_of_what_it_said(self):
+        result, shown = self.get_on_terminal(HOST, self.env(AWS_PROFILE="okta"), b"guess\n", prompt=self.PROMPT)
+        self.assertIn("wrong password", shown)
+        self.assert_not_found(result, "status 4", "wrong password")
+        self.assertNotIn("second line", result.err)
+        self.assertEqual(self.fake.count(), 0)
+
+    def test_without_a_terminal_its_stdin_is_empty(self):
+        result = self.get(self.env(AWS_PROFILE="okta"))
+        self.assert_not_found(result, "status 4", self.PROMPT.strip())
         self.assertEqual(self.fake.count(), 0)
 
 
