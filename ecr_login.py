@@ -554,12 +554,14 @@ def merge_profile_files(config, credentials):
 
 
 def home_directory(env, windows=None):
-    """$HOME first, as every AWS SDK does; on Windows then %USERPROFILE%, %HOMEDRIVE%%HOMEPATH%."""
+    """$HOME. On Windows %USERPROFILE%, then %HOMEDRIVE%%HOMEPATH%, and $HOME only without
+    them, as botocore (os.path.expanduser), the Go SDK and the Docker CLI read it there: Git
+    Bash and MSYS set HOME to a directory that Docker never looks in."""
     if windows is None:
         windows = os.name == "nt"
     home = env.get("HOME")
-    if not home and windows:
-        home = env.get("USERPROFILE") or (env.get("HOMEDRIVE", "") + env.get("HOMEPATH", ""))
+    if windows:
+        home = env.get("USERPROFILE") or (env.get("HOMEDRIVE", "") + env.get("HOMEPATH", "")) or home
     return home or None
 
 
@@ -1566,13 +1568,13 @@ class StderrTee(object):
 
 
 def run_credential_process(ctx, source):
-    """Run credential_process as botocore does: split with shlex, no shell; with a timeout."""
-    import shlex
+    """Run credential_process as botocore does: split into words (shlex, or the C runtime's
+    rules on Windows), no shell; with a timeout."""
     import subprocess
 
     timeout = number_setting(ctx.env, "AWS_ECR_PROCESS_TIMEOUT", PROCESS_DEFAULT_TIMEOUT)
     try:
-        argv = shlex.split(source.command, posix=os.name != "nt")
+        argv = split_command(source.command)
     except ValueError as error:
         raise ConfigError("credential_process of profile %s cannot be split into words: %s" % (source.profile, error))
     if not argv:
@@ -1614,6 +1616,44 @@ def run_credential_process(ctx, source):
                                             ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
     credentials.account_id = credentials.account_id or source.account_id
     return checked_fresh(ctx, credentials, what)
+
+
+def split_command(command, windows=None):
+    """A command line's words as botocore's compat_shell_split gives them: shlex.split, and
+    on Windows the C runtime's rules, so that "C:\\Program Files\\tool.exe" --flag works."""
+    if (os.name == "nt") if windows is None else windows:
+        return split_windows_command(command)
+    import shlex
+
+    return shlex.split(command)
+
+
+def split_windows_command(command):
+    """Only space and tab separate words; double quotes group them; backslashes are literal
+    except in a run that ends at a quote, where 2n give n and 2n+1 give n and a literal quote."""
+    words, word, quoted, backslashes = [], None, False, 0
+    for character in command:
+        if character == "\\":
+            backslashes += 1
+            continue
+        if character == '"':
+            word = (word or "") + "\\" * (backslashes // 2) + ('"' if backslashes % 2 else "")
+            quoted = quoted if backslashes % 2 else not quoted
+            backslashes = 0
+            continue
+        word = (word or "") + "\\" * backslashes if backslashes else word
+        backslashes = 0
+        if character in " \t" and not quoted:
+            if word is not None:
+                words.append(word)
+            word = None
+        else:
+            word = (word or "") + character
+    if quoted:
+        raise ValueError("no closing quotation")
+    if backslashes:
+        word = (word or "") + "\\" * backslashes
+    return words + ([word] if word is not None else [])
 
 
 def container_credentials(ctx, source):
@@ -1727,22 +1767,41 @@ def terminal_echo(descriptor, enabled):
         return None
 
 
-def read_mfa_code(ctx, serial, profile):
-    """An MFA code typed on the terminal (/dev/tty: stdin carries the docker protocol)."""
-    tty = open_terminal()
-    if tty is None:
-        raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal to ask on; run "
-                               "'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
+def open_prompt(windows=None):
+    """(input, output) to ask the user on: the terminal, or on Windows (no /dev/tty) the
+    console's CONIN$ and CONOUT$; None without either."""
+    if not ((os.name == "nt") if windows is None else windows):
+        tty = open_terminal()
+        return (tty, tty) if tty else None
+    try:
+        console_in = open("CONIN$", "rb", buffering=0)
+    except (IOError, OSError):
+        return None
+    try:
+        return console_in, open("CONOUT$", "wb", buffering=0)
+    except (IOError, OSError):
+        console_in.close()
+        return None
+
+
+def read_mfa_code(ctx, serial, profile, windows=None):
+    """An MFA code typed on the terminal (stdin carries the docker protocol). The Windows
+    console has no termios: the code is shown as it is typed, which a one-time code allows."""
+    prompt = open_prompt(windows)
+    if prompt is None:
+        raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal or console to ask on; "
+                               "run 'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
                                "or use credentials without mfa_serial" % (profile, serial))
-    with tty:
-        echo = terminal_echo(tty.fileno(), False)
+    reader, writer = prompt
+    with reader, writer:
+        echo = terminal_echo(reader.fileno(), False)
         try:
-            tty.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
-            code = tty.readline(256).decode("utf-8", "replace").strip()
+            writer.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
+            code = reader.readline(256).decode("utf-8", "replace").strip()
         finally:
             if echo is not None:
-                terminal_echo(tty.fileno(), echo)
-                tty.write(b"\n")
+                terminal_echo(reader.fileno(), echo)
+                writer.write(b"\n")
     if len(code) != 6 or not DIGITS.issuperset(code):
         raise CredentialsError("the MFA code must be 6 digits")
     return code
@@ -1967,8 +2026,7 @@ def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
         # A certificate that does not verify will not verify on the next try either.
         untrusted = "CERTIFICATE_VERIFY_FAILED" in str(reason)
         raise AWSError("no answer from %s: %s%s" % (url.split("?")[0], reason, (
-            " (set AWS_CA_BUNDLE to trust its CA)" if untrusted else "")), code="ConnectionError",
-            retryable=not untrusted)
+            untrusted_certificate_advice() if untrusted else "")), code="ConnectionError", retryable=not untrusted)
     try:
         data = handle.read(MAX_RESPONSE_BYTES + 1)
     except (socket.timeout, OSError, HTTPException) as error:
@@ -1984,6 +2042,15 @@ def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
             host_header(*split_url(url)[:3]), status), code="Redirect", status=status)
     response_headers = dict((name.lower(), value) for name, value in handle.headers.items())
     return Response(status, response_headers, data)
+
+
+def untrusted_certificate_advice(platform=None):
+    """What to do about a certificate that does not verify. Python.org's macOS builds bring
+    their own OpenSSL, which has no CA certificates until "Install Certificates.command" runs."""
+    if (platform or sys.platform) == "darwin":
+        return (" (on macOS, a Python from python.org trusts no CA until you run 'Install Certificates.command' "
+                "in its Applications folder; or set AWS_CA_BUNDLE to trust its CA)")
+    return " (set AWS_CA_BUNDLE to trust its CA)"
 
 
 def aws_error(service, status, code, message):
@@ -2234,13 +2301,30 @@ def write_private_file(path, data):
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        replace_file(temp, path)
     except BaseException:
         try:
             os.unlink(temp)
         except OSError:
             pass
         raise
+
+
+REPLACE_RETRY_SECONDS = 1.0  # a reader or a virus scanner holds a file open only briefly
+REPLACE_RETRY_PAUSE = 0.02
+
+
+def replace_file(source, target, windows=None):
+    """os.replace; on Windows retried for a moment while another process has the target open,
+    which Windows refuses (a sharing violation) where POSIX would just rename."""
+    deadline = time.time() + REPLACE_RETRY_SECONDS
+    while True:
+        try:
+            return os.replace(source, target)
+        except PermissionError:
+            if not ((os.name == "nt") if windows is None else windows) or time.time() >= deadline:
+                raise
+            time.sleep(REPLACE_RETRY_PAUSE)
 
 
 def make_private_directory(path):
@@ -2454,7 +2538,7 @@ class Log(object):
     def rotate(self):
         try:
             if os.path.getsize(self.path) >= self.max_bytes:
-                os.replace(self.path, self.path + ".1")
+                replace_file(self.path, self.path + ".1")
         except OSError:
             pass
 

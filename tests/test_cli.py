@@ -1003,6 +1003,14 @@ class TLSTest(CLITestCase):
         self.assertRegex(err, "(?i)certificate|ssl")
         self.assertEqual(self.fake.count("ecr"), 1)  # the second never got past the handshake
 
+    def test_untrusted_on_macos_points_to_install_certificates(self):
+        with mock.patch.object(ecr_login.sys, "platform", "darwin"):
+            err = self.assert_not_found(self.get(HOST, AWS_MAX_ATTEMPTS="1"))
+        self.assertIn("Install Certificates.command", err)
+        err = self.assert_not_found(self.get(HOST, AWS_MAX_ATTEMPTS="1"))
+        self.assertNotIn("Install Certificates", err)
+        self.assertIn("AWS_CA_BUNDLE", err)
+
     def test_ca_bundle_from_the_profile(self):
         write_file(os.path.join(self.home, ".aws", "config"), "[default]\nca_bundle = %s\n" % self.ca)
         self.assert_token(self.get(HOST), HOST)

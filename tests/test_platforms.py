@@ -189,6 +189,92 @@ class UTCFormattingTest(unittest.TestCase):
         self.assertEqual(dict((k.lower(), v) for k, v in headers.items())["x-amz-date"], "21000101T000000Z")
 
 
+class WindowsHomeTest(unittest.TestCase):
+    """On Windows ~ is %USERPROFILE%, as for botocore, the Go SDK and the Docker CLI, even when
+    Git Bash has set HOME."""
+
+    GIT_BASH = {"HOME": "/c/Users/ana", "USERPROFILE": "C:\\Users\\ana", "HOMEDRIVE": "D:", "HOMEPATH": "\\x"}
+
+    def test_userprofile_beats_home(self):
+        self.assertEqual(ecr_login.home_directory(self.GIT_BASH, windows=True), "C:\\Users\\ana")
+        self.assertEqual(ecr_login.shared_file_paths(self.GIT_BASH, windows=True),
+                         ("C:\\Users\\ana\\.aws\\config", "C:\\Users\\ana\\.aws\\credentials"))
+        self.assertEqual(ecr_login.expand_home("~\\.ecr", self.GIT_BASH, windows=True), "C:\\Users\\ana\\.ecr")
+
+    def test_then_homedrive_then_home(self):
+        self.assertEqual(ecr_login.home_directory({"HOME": "/c/u", "HOMEDRIVE": "D:", "HOMEPATH": "\\u"}, True),
+                         "D:\\u")
+        self.assertEqual(ecr_login.home_directory({"HOME": "/c/u"}, True), "/c/u")
+
+    def test_home_elsewhere(self):
+        self.assertEqual(ecr_login.home_directory(self.GIT_BASH, windows=False), "/c/Users/ana")
+
+
+class WindowsCommandSplitTest(unittest.TestCase):
+    """credential_process on Windows is split by the C runtime's rules (Microsoft's "Parsing C++
+    command-line arguments" table), as botocore does there; shlex would eat the backslashes."""
+
+    CASES = (
+        ('"C:\\Program Files\\Vault\\vault.exe" export --format=json dev',
+         ["C:\\Program Files\\Vault\\vault.exe", "export", "--format=json", "dev"]),
+        ('"abc" d e', ["abc", "d", "e"]),
+        ('a\\\\b d"e f"g h', ["a\\\\b", "de fg", "h"]),
+        ('a\\\\\\"b c d', ['a\\"b', "c", "d"]),
+        ('a\\\\\\\\"b c" d e', ["a\\\\b c", "d", "e"]),
+        ('C:\\tools\\creds.exe  \t "" end\\', ["C:\\tools\\creds.exe", "", "end\\"]),
+    )
+
+    def test_cases(self):
+        for command, words in self.CASES:
+            self.assertEqual(ecr_login.split_command(command, windows=True), words, command)
+
+    def test_unclosed_quote(self):
+        with self.assertRaises(ValueError):
+            ecr_login.split_command('"C:\\Program Files\\x.exe', windows=True)
+
+    def test_posix_is_shlex(self):
+        self.assertEqual(ecr_login.split_command("'/opt/my tool' --x \"a b\"", windows=False),
+                         ["/opt/my tool", "--x", "a b"])
+
+
+class WindowsReplaceTest(unittest.TestCase):
+    """Windows refuses to rename over a file another process has open (a reader of cache.json,
+    a virus scanner): the helper retries for a moment instead of losing the write."""
+
+    def test_retried_while_the_target_is_held(self):
+        home = make_home(self)
+        source, target = os.path.join(home, "new"), os.path.join(home, "cache.json")
+        for path in (source, target):
+            with open(path, "w") as handle:
+                handle.write(path)
+        real_replace, refusals = os.replace, []
+
+        def held_twice(a, b):
+            if len(refusals) < 2:
+                refusals.append(a)
+                raise PermissionError(13, "The process cannot access the file because it is being used")
+            return real_replace(a, b)
+
+        with mock.patch.object(ecr_login.os, "replace", held_twice):
+            with self.assertRaises(PermissionError):
+                ecr_login.replace_file(source, target, windows=False)
+            del refusals[:]
+            ecr_login.replace_file(source, target, windows=True)
+        self.assertEqual(len(refusals), 2)
+        self.assertEqual(read_text(target), source)
+        self.assertFalse(os.path.exists(source))
+
+
+class WindowsMFATest(unittest.TestCase):
+    def test_no_console_is_said_clearly(self):
+        cwd = os.getcwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(make_home(self))  # no file named CONIN$ here: as on Windows without a console
+        with self.assertRaises(ecr_login.CredentialsError) as caught:
+            ecr_login.read_mfa_code(None, "arn:aws:iam::123456789012:mfa/ana", "dev", windows=True)
+        self.assertIn("no terminal or console to ask on", str(caught.exception))
+
+
 ORIGINAL_GMTIME = ecr_login.time.gmtime
 
 if __name__ == "__main__":
