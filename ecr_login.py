@@ -62,6 +62,11 @@ class NotECRError(HelperError):
     """The server URL does not name an ECR registry."""
 
 
+class OtherRegistryError(NotECRError):
+    """A well-formed host of a registry that is not ECR. Under credsStore Docker asks about
+    every registry, so these get no stderr line and may go to a fallback helper."""
+
+
 class ConfigError(HelperError):
     """A config file, a profile or an environment variable is wrong."""
 
@@ -181,6 +186,36 @@ def server_url_host(server_url):
     return host.lower()
 
 
+def ecr_host_labels(host):
+    """(account, service label, region, API suffix) of a lower-case host shaped like a private
+    ECR registry, ACCOUNT.dkr.ecr[-fips].REGION.<suffix> or ACCOUNT.dkr-ecr[-fips].REGION.<suffix>,
+    with account and region not yet checked; None for any other host."""
+    for suffix, api_suffix in ECR_SUFFIXES.items():
+        if host.endswith("." + suffix):
+            break
+    else:
+        return None
+    labels = host[: -len(suffix) - 1].split(".")
+    if len(labels) == 4 and labels[1] == "dkr":  # 123456789012.dkr.ecr[-fips].region
+        account, service_label, region = labels[0], "dkr-" + labels[2], labels[3]
+    elif len(labels) == 3:  # 123456789012.dkr-ecr[-fips].region
+        account, service_label, region = labels
+    else:
+        return None
+    if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
+        return None
+    return account, service_label, region, api_suffix
+
+
+def ecr_host_typo(account, region):
+    """Why an ECR-shaped host's account id or region cannot be right, or ""."""
+    if len(account) != ACCOUNT_ID_LENGTH or not DIGITS.issuperset(account):
+        return "the account id %r is not %d digits" % (account[:40], ACCOUNT_ID_LENGTH)
+    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region):
+        return "%r is not a region name" % region[:40]
+    return ""
+
+
 def match_registry_host(host):
     """The Registry a lower-case host name belongs to, or None.
 
@@ -190,26 +225,22 @@ def match_registry_host(host):
     """
     if host in ECR_PUBLIC_HOSTS:
         return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, "amazonaws.com")
-    for suffix, api_suffix in ECR_SUFFIXES.items():
-        if host.endswith("." + suffix):
-            break
-    else:
+    labels = ecr_host_labels(host)
+    if labels is None or ecr_host_typo(labels[0], labels[2]):
         return None
-    labels = host[: -len(suffix) - 1].split(".")
-    if len(labels) == 4 and labels[1] == "dkr":  # 123456789012.dkr.ecr[-fips].region
-        account, service_label, region = labels[0], labels[2], labels[3]
-        service_label = "dkr-" + service_label
-    elif len(labels) == 3:  # 123456789012.dkr-ecr[-fips].region
-        account, service_label, region = labels
-    else:
-        return None
-    if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
-        return None
-    if len(account) != ACCOUNT_ID_LENGTH or not DIGITS.issuperset(account):
-        return None
-    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region):
-        return None
+    account, service_label, region, api_suffix = labels
     return Registry(host, "ecr", account, region, service_label.endswith("-fips"), api_suffix)
+
+
+def not_ecr_error(host, where=""):
+    """The NotECRError for a host that names no registry: one that says what is wrong when
+    the host looks like an ECR registry, else an OtherRegistryError. where: what else was
+    searched, for the message."""
+    labels = ecr_host_labels(host)
+    if labels is not None:
+        return NotECRError("%s looks like an Amazon ECR registry, but %s" % (
+            host[:255], ecr_host_typo(labels[0], labels[2])))
+    return OtherRegistryError("%s is not an Amazon ECR registry%s" % (host[:255], where))
 
 
 def parse_registry(server_url):
@@ -217,7 +248,7 @@ def parse_registry(server_url):
     host = server_url_host(server_url)
     registry = match_registry_host(host)
     if registry is None:
-        raise NotECRError("%s is not an Amazon ECR registry" % host[:255])
+        raise not_ecr_error(host)
     return registry
 
 
@@ -249,6 +280,38 @@ def caller_registry(region, origin):
     if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region) or len(region) > 64:
         raise ConfigError("%r (%s) is not an AWS region" % (region[:64], origin))
     return Registry("the caller's registry in %s" % region, "ecr", "", region, False, region_partition(region)[1])
+
+
+# The regions of each partition this helper knows of (botocore's endpoints.json when it was
+# released), by the API suffix of their registries. Only for hints about typos: a region not
+# listed is still used, because AWS opens regions more often than this helper is released.
+KNOWN_REGIONS = {
+    "amazonaws.com": (
+        "af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1 ap-south-2 "
+        "ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5 ap-southeast-6 "
+        "ap-southeast-7 ca-central-1 ca-west-1 eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 "
+        "eu-west-1 eu-west-2 eu-west-3 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 "
+        "us-east-1 us-east-2 us-west-1 us-west-2 us-gov-east-1 us-gov-west-1").split(),
+    "amazonaws.com.cn": ["cn-north-1", "cn-northwest-1"],
+    "amazonaws.eu": ["eusc-de-east-1"],
+    "c2s.ic.gov": ["us-iso-east-1", "us-iso-west-1"],
+    "sc2s.sgov.gov": ["us-isob-east-1", "us-isob-west-1"],
+    "cloud.adc-e.uk": ["eu-isoe-west-1"],
+    "csp.hci.ic.gov": ["us-isof-east-1", "us-isof-south-1"],
+}
+
+
+def region_hint(registry):
+    """'is us-wset-2 a region? known: us-west-2' when a private registry's region is not one
+    its partition is known to have; "" otherwise."""
+    known = KNOWN_REGIONS.get(registry.api_suffix, ())
+    if registry.is_public or registry.region in known:
+        return ""
+    import difflib
+
+    close = difflib.get_close_matches(registry.region, known, 3, 0.7)
+    return "is %s a region? %s" % (registry.region, "known: %s, ..." % ", ".join(close) if close else
+                                   "it is not one of the %d this helper knows in its partition" % len(known))
 
 
 def endpoint_override(env, service_env_name):
@@ -693,21 +756,27 @@ def helper_config_path(env):
     return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
 
 
-def load_helper_config(env):
-    """{host: settings} from the helper config; {} when there is none. ConfigError names the
-    file and what is wrong with it."""
+def helper_config_document(env):
+    """(path, the helper config's JSON value); (path, {}) when there is none. ConfigError
+    names the file when it is not JSON."""
     path = helper_config_path(env)
     if path is None:
-        return {}
+        return path, {}
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_FILE_BYTES)
     except (IOError, OSError):
-        return {}
+        return path, {}
     try:
-        document = json_loads(data)
+        return path, json_loads(data)
     except ValueError:
         raise ConfigError("the helper config %s is not valid JSON" % path)
+
+
+def load_helper_config(env):
+    """{host: settings} from the helper config; {} when there is none. ConfigError names the
+    file and what is wrong with it."""
+    path, document = helper_config_document(env)
     registries = document.get("registries", {}) if isinstance(document, dict) else None
     if not isinstance(registries, dict):
         raise ConfigError('the helper config %s must be {"registries": {"<host>": {...}}}' % path)
@@ -721,6 +790,64 @@ def load_helper_config(env):
                 path, unknown[0], host, ", ".join(sorted(HELPER_HOST_KEYS))))
         hosts[host.lower()] = settings
     return hosts
+
+
+# A fallback helper serves every registry that is not ECR, so that credsStore: ecr-login keeps
+# the user's other logins: docker-credential-<name> gets the same action and stdin, and its
+# answer and exit status are ours. Names as Docker's credsStore takes them (no path).
+FALLBACK_VARIABLE = "AWS_ECR_FALLBACK_HELPER"
+FALLBACK_KEY = "fallback"
+HELPER_NAME_CHARS = ALNUM | frozenset("-_.")
+DOCKER_HELPER_PREFIX = "docker-credential-"
+
+
+def check_fallback_name(name, where):
+    """name if it can name another credential helper; ConfigError saying where it was set."""
+    if not name or name[0] in "-." or not HELPER_NAME_CHARS.issuperset(name) or len(name) > 100:
+        raise ConfigError("the fallback helper %r in %s is not a credential helper's name (like desktop, "
+                          "pass, secretservice, osxkeychain, wincred)" % (name[:100], where))
+    if name == "ecr-login" or name.startswith("ecr-login-"):
+        raise ConfigError("the fallback helper in %s is this helper (%s): it would call itself" % (where, name))
+    return name
+
+
+def fallback_helper(ctx):
+    """The fallback helper's name from AWS_ECR_FALLBACK_HELPER, else the helper config's
+    "fallback"; None when neither names one."""
+    name = ctx.env.get(FALLBACK_VARIABLE, "").strip()
+    if name:
+        return check_fallback_name(name, FALLBACK_VARIABLE)
+    path, document = helper_config_document(ctx.env)
+    name = document.get(FALLBACK_KEY) if isinstance(document, dict) else None
+    if name is None:
+        return None
+    return check_fallback_name(name if isinstance(name, str) else repr(name), path)
+
+
+def run_fallback(ctx, streams, name, action):
+    """Run docker-credential-<name> <action> with the stdin we were given; its stdout and
+    stderr become ours, and its exit status is returned."""
+    import subprocess
+
+    program = DOCKER_HELPER_PREFIX + name
+    ctx.log.debug("handing %s to the fallback helper %s" % (action, program))
+    try:
+        child = subprocess.Popen([program, action], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=ctx.env)
+        out, err = child.communicate(streams.read())
+    except OSError as error:
+        reason = "cannot run the fallback helper %s: %s (it is set by %s)" % (
+            program, error.strerror or error, FALLBACK_VARIABLE if ctx.env.get(FALLBACK_VARIABLE, "").strip()
+            else helper_config_path(ctx.env))
+        ctx.log.error(reason)
+        streams.err("%s: %s\n" % (PROGRAM, reason))
+        streams.out((NOT_FOUND if action == "get" else reason) + "\n")
+        return 1
+    streams.stdout.write(out)
+    streams.stdout.flush()
+    if err:
+        streams.err(err.decode("utf-8", "replace"))
+    return child.returncode if child.returncode >= 0 else 1  # killed by a signal
 
 
 def resolve_registry(ctx, server_url):
@@ -742,8 +869,7 @@ def host_registry(ctx, host, settings):
         if registry is None:
             raise ConfigError("the helper config entry for %s needs a 12-digit account and a region" % host)
     if registry is None:
-        raise NotECRError("%s is not an Amazon ECR registry (nor mapped to one in %s)" % (
-            host[:255], helper_config_path(ctx.env)))
+        raise not_ecr_error(host, " (nor mapped to one in %s)" % helper_config_path(ctx.env))
     return registry
 
 
@@ -2637,7 +2763,13 @@ def registry_credentials(ctx, registry, settings=None):
     """The AuthToken for a registry: from the cache when it is fresh, else from ECR, with
     concurrent helpers waiting on the cache lock for the one that calls ECR. settings are
     the registry's entry in the helper config (profile, role_arn)."""
-    return token_for_source(ctx, registry, plan_for_registry(ctx, registry, settings or {}))
+    try:
+        return token_for_source(ctx, registry, plan_for_registry(ctx, registry, settings or {}))
+    except HelperError as error:
+        hint = region_hint(registry)  # a typo in the region fails here, as a name that does not resolve
+        if hint:
+            error.args = ("%s (%s)" % (error, hint),)
+        raise
 
 
 def token_for_source(ctx, registry, source):
@@ -2699,35 +2831,45 @@ def fetch_token(ctx, registry, source, stale_entry):
 # ============================================================================================
 
 HELP = """\
-%(program)s %(version)s: Amazon ECR credentials for Docker, Podman, skopeo and BuildKit.
+%(program)s %(version)s: Amazon ECR credentials for Docker, Podman, skopeo, buildah and BuildKit.
 
-Docker runs this helper; you normally do not. Name it in ~/.docker/config.json:
+Start here (checks your AWS credentials and Docker's config, and tries to get a token):
+  %(program)s doctor 123456789012.dkr.ecr.us-west-2.amazonaws.com
+
+Docker runs this helper; you normally do not. Route your ECR registries to it in
+~/.docker/config.json (%(program)s configure REGISTRY writes this for you):
   {"credHelpers": {"123456789012.dkr.ecr.us-west-2.amazonaws.com": "ecr-login"}}
-or for every registry:  {"credsStore": "ecr-login"}
 
-Actions (the docker credential-helper protocol):
-  get       read a registry URL on stdin, print {"ServerURL","Username","Secret"}
-  list      print the registries in the cache and those routed here, as {"https://host": "AWS"}
-  store     not supported (exit 1), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
-  erase     likewise
-  version   print the version
+Commands (each has -h):
+  doctor [REGISTRY]           explain the setup and try to get a token (never shows it)
+  configure REGISTRY...       add credHelpers entries to Docker's config (--profile, --remove,
+                              --fallback NAME to make ecr-login the credsStore for every registry)
+  get-login-password REGISTRY print only the password, for  | docker login -u AWS --password-stdin
+  get-login-password --region R [--profile P]   the same for your own account's registry in R
+  kubelet                     kubelet image credential provider (also as ecr-credential-provider)
+  -v, --version               the version banner
 
-More commands:
-  get-login-password REGISTRY               print only the password (for docker/podman/helm login)
-  get-login-password --region R [--profile P]  the same for your own account's registry in R
-  configure [--profile P] [--remove] REG... add or remove credHelpers entries in Docker's config
-  doctor [REGISTRY]                         explain the setup and try to get a token
-  kubelet                                   kubelet image credential provider (also as ecr-credential-provider)
+The docker credential-helper protocol (stdin and stdout, as Docker calls it):
+  get     read a registry URL, print {"ServerURL","Username","Secret"}
+  list    print the registries in the cache and those routed here, as {"https://host": "AWS"}
+  store   refused (ECR tokens are temporary), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
+  erase   likewise
+  version print the version
 
-Try it:  echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | %(program)s get
-Log: ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE, AWS_ECR_LOG_LEVEL). See the README.
+Settings people need most:
+  AWS_PROFILE                    the AWS profile (or install a copy named %(program)s-PROFILE)
+  AWS_ECR_LOG_LEVEL              debug, info (default), warning, error or off;
+                                 the log is ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE)
+  AWS_ECR_IGNORE_CREDS_STORAGE   true: docker login/logout succeed and store nothing
+  AWS_ECR_FALLBACK_HELPER        NAME: docker-credential-NAME serves every registry that is not ECR
+See the README for the rest.
 """
+SEE_HELP = "%s: run '%s --help' for the commands\n" % (PROGRAM, PROGRAM)
 
 
-def read_input(stdin):
-    """Protocol input: lines joined without a separator and trimmed, as the Go helper reads
-    it. HelperError when it is too long or not UTF-8."""
-    data = stdin.read(MAX_STDIN_BYTES + 1) if stdin is not None else b""
+def read_input(data):
+    """Protocol input (bytes): lines joined without a separator and trimmed, as the Go helper
+    reads it. HelperError when it is too long or not UTF-8."""
     if len(data) > MAX_STDIN_BYTES:
         raise HelperError("the input is longer than %d bytes" % MAX_STDIN_BYTES)
     try:
@@ -2749,6 +2891,13 @@ class Streams(object):
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
+        self.data = None
+
+    def read(self):
+        """stdin's bytes (up to one past the cap), read once: a fallback helper gets the same."""
+        if self.data is None:
+            self.data = self.stdin.read(MAX_STDIN_BYTES + 1) if self.stdin is not None else b""
+        return self.data
 
     def out(self, text):
         if self.stdout is None:
@@ -2814,16 +2963,42 @@ def not_found(ctx, streams, reason):
     return 1
 
 
+def is_other_registry(ctx, server_url):
+    """True for a well-formed host that is not ECR (see OtherRegistryError); False for an ECR
+    registry, or a malformed or mistyped one, which must never go to a fallback helper."""
+    try:
+        resolve_registry(ctx, server_url)
+    except OtherRegistryError:
+        return True
+    except HelperError:
+        return False
+    return False
+
+
 def action_get(ctx, streams):
     try:
-        server_url = read_input(streams.stdin)
+        server_url = read_input(streams.read())
     except HelperError as error:
         return not_found(ctx, streams, error)
     if not server_url:
         streams.out(NO_SERVER_URL + "\n")
         return 1
     try:
-        auth = registry_credentials(ctx, *resolve_registry(ctx, server_url))
+        registry, settings = resolve_registry(ctx, server_url)
+    except OtherRegistryError as error:  # Docker shows stderr: say nothing about other registries
+        ctx.log.debug(str(error))
+        try:
+            name = fallback_helper(ctx)
+        except HelperError as problem:
+            return not_found(ctx, streams, problem)
+        if name:
+            return run_fallback(ctx, streams, name, "get")
+        streams.out(NOT_FOUND + "\n")
+        return 1
+    except HelperError as error:
+        return not_found(ctx, streams, error)
+    try:
+        auth = registry_credentials(ctx, registry, settings)
     except HelperError as error:
         return not_found(ctx, streams, error)
     except Exception as error:  # a bug or a broken Python: Docker then pulls anonymously
@@ -2833,19 +3008,47 @@ def action_get(ctx, streams):
     return 0
 
 
-def ignore_storage(ctx, what):
-    """store/erase: exit 0 only when AWS_ECR_IGNORE_CREDS_STORAGE is exactly "true", as in Go."""
+def refuse_storage(ctx, streams, action, server_url):
+    """store/erase, which this helper does not do: exit 0 only when AWS_ECR_IGNORE_CREDS_STORAGE
+    is exactly "true", as in Go; else the protocol's "not implemented", and on stderr (Docker
+    shows it under its own error) a line saying why and what to do instead."""
     if ctx.env.get("AWS_ECR_IGNORE_CREDS_STORAGE") == "true":
-        ctx.log.debug("ignoring %s: AWS_ECR_IGNORE_CREDS_STORAGE is set" % what)
-        return True
-    ctx.log.warning("%s is not supported: ECR credentials are temporary. Set AWS_ECR_IGNORE_CREDS_STORAGE=true "
-                    "to make it succeed without storing anything." % what)
-    return False
+        ctx.log.debug("ignoring %s: AWS_ECR_IGNORE_CREDS_STORAGE is set" % action)
+        return 0
+    try:
+        host = server_url_host(server_url)
+    except NotECRError:
+        host = "this registry"
+    command = "docker login" if action == "store" else "docker logout"
+    if is_other_registry(ctx, server_url):
+        reason = ("%s is not an ECR registry, and this helper keeps no logins: route only your ECR registries "
+                  "to it (credHelpers), or name a helper for the others: %s configure --fallback NAME" % (
+                      host, PROGRAM))
+    else:
+        reason = ("%s is not needed for %s: this helper gets ECR tokens itself. To make it succeed anyway "
+                  "(storing nothing), set AWS_ECR_IGNORE_CREDS_STORAGE=true" % (command, host))
+    fail(ctx, streams, reason)
+    streams.out(NOT_IMPLEMENTED + "\n")
+    return 1
+
+
+def storage_action(ctx, streams, action, server_url):
+    """store/erase for a valid request: a fallback helper's for other registries, else refused."""
+    if is_other_registry(ctx, server_url):
+        try:
+            name = fallback_helper(ctx)
+        except HelperError as error:
+            fail(ctx, streams, error)
+            streams.out("%s\n" % error)
+            return 1
+        if name:
+            return run_fallback(ctx, streams, name, action)
+    return refuse_storage(ctx, streams, action, server_url)
 
 
 def action_store(ctx, streams):
     try:
-        document = json_loads(read_input(streams.stdin) or "null")
+        document = json_loads(read_input(streams.read()) or "null")
     except (HelperError, ValueError) as error:
         streams.out("%s\n" % (error if isinstance(error, HelperError) else "invalid JSON on stdin"))
         return 1
@@ -2859,25 +3062,19 @@ def action_store(ctx, streams):
     if not fields.get("username"):
         streams.out(NO_USERNAME + "\n")
         return 1
-    if ignore_storage(ctx, "store"):
-        return 0
-    streams.out(NOT_IMPLEMENTED + "\n")
-    return 1
+    return storage_action(ctx, streams, "store", str(fields["serverurl"]))
 
 
 def action_erase(ctx, streams):
     try:
-        server_url = read_input(streams.stdin)
+        server_url = read_input(streams.read())
     except HelperError as error:
         streams.out("%s\n" % error)
         return 1
     if not server_url:
         streams.out(NO_SERVER_URL + "\n")
         return 1
-    if ignore_storage(ctx, "erase"):
-        return 0
-    streams.out(NOT_IMPLEMENTED + "\n")
-    return 1
+    return storage_action(ctx, streams, "erase", server_url)
 
 
 def docker_cred_helpers(env):
@@ -2926,12 +3123,38 @@ def list_registries(ctx):
     return listed
 
 
+def fallback_list(ctx, name):
+    """The fallback helper's list ({server URL: username}); {} when it fails (logged)."""
+    import io
+
+    answer = Streams(io.BytesIO(b""), io.BytesIO(), io.BytesIO())
+    if run_fallback(ctx, answer, name, "list") != 0:
+        ctx.log.info("list: docker-credential-%s list failed: %s" % (name, answer.stdout.getvalue()[:200]))
+        return {}
+    try:
+        listed = json_loads(answer.stdout.getvalue())
+    except ValueError:
+        listed = None
+    if not isinstance(listed, dict) or not all(isinstance(value, str) for value in listed.values()):
+        ctx.log.info("list: docker-credential-%s list did not print a JSON object of strings" % name)
+        return {}
+    return listed
+
+
 def action_list(ctx, streams):
     try:
         listed = list_registries(ctx)
     except Exception as error:  # list never fails, as in Go: Docker calls it on every build
         ctx.log.info("list: %s" % error)
         listed = {}
+    try:
+        name = fallback_helper(ctx)
+        if name:
+            merged = fallback_list(ctx, name)
+            merged.update(listed)  # an ECR registry's entry is ours
+            listed = merged
+    except HelperError as error:
+        ctx.log.info("list: %s" % error)
     streams.out("{%s}\n" % ",".join("%s:%s" % (json_string(key), json_string(listed[key])) for key in sorted(listed)))
     return 0
 
@@ -3053,7 +3276,7 @@ def waiting_kubelet_request(stdin):
 def action_kubelet(ctx, streams, args):
     """The kubelet image credential provider protocol (exec plugin): request in, response out."""
     try:
-        request = json_loads(read_input(streams.stdin) or "null")
+        request = json_loads(read_input(streams.read()) or "null")
     except ValueError:
         return fail(ctx, streams, "the CredentialProviderRequest on stdin is not valid JSON")
     except HelperError as error:
@@ -3066,27 +3289,46 @@ def action_kubelet(ctx, streams, args):
     return 0
 
 
-GET_LOGIN_PASSWORD_USAGE = "usage: %s get-login-password [--profile PROFILE] (REGISTRY | --region REGION)\n" % PROGRAM
+class UsageError(HelperError):
+    """Arguments a command does not take: exit 2, with the reason and the command's usage."""
 
 
-def parse_options(args, names):
-    """({name: value}, positional arguments) from "--name value" and "--name=value" options;
-    None when an option is unknown or has no value."""
-    options, positional, rest = {}, [], list(args)
+class HelpRequest(Exception):
+    """-h or --help given to a command: its usage on stdout, exit 0."""
+
+
+def parse_args(args, flags=(), valued=()):
+    """(options, operands) of a command's arguments; options maps each flag given to True and
+    each valued option ("--name value" or "--name=value") to its value. -h/--help raise
+    HelpRequest; an unknown option, or one without its value, is a UsageError naming it."""
+    options, operands, rest = {}, [], list(args)
     while rest:
         arg = rest.pop(0)
-        if not arg.startswith("--"):
-            positional.append(arg)
-            continue
-        name, equals, value = arg[2:].partition("=")
-        if name not in names:
-            return None
-        if not equals:
-            if not rest:
-                return None
-            value = rest.pop(0)
-        options[name] = value
-    return options, positional
+        name, equals, value = arg.partition("=")
+        if arg in ("-h", "--help"):
+            raise HelpRequest()
+        if arg in flags:
+            options[arg] = True
+        elif name in valued:
+            if not equals:
+                if not rest:
+                    raise UsageError("%s needs a value" % arg)
+                value = rest.pop(0)
+            options[name] = value
+        elif arg.startswith("-"):
+            raise UsageError("unknown option %s" % arg[:60])
+        else:
+            operands.append(arg)
+    return options, operands
+
+
+GET_LOGIN_PASSWORD_USAGE = """\
+usage: %(program)s get-login-password [--profile PROFILE] (REGISTRY | --region REGION)
+Prints only the registry password, for tools that keep their own login:
+  %(program)s get-login-password 123456789012.dkr.ecr.us-west-2.amazonaws.com | helm registry login \\
+      --username AWS --password-stdin 123456789012.dkr.ecr.us-west-2.amazonaws.com
+With --region instead of a registry, as `aws ecr get-login-password`: your own account's registry there.
+""" % {"program": PROGRAM}
 
 
 def default_region(ctx):
@@ -3100,24 +3342,22 @@ def action_get_login_password(ctx, streams, args):
     """Print only the password, for `| docker login --username AWS --password-stdin`: for a
     registry, or as the AWS CLI's `aws ecr get-login-password --region R [--profile P]` does,
     for the caller's own registry in a region."""
-    parsed = parse_options(args, ("region", "profile"))
-    if parsed is None or len(parsed[1]) > 1:
-        streams.err(GET_LOGIN_PASSWORD_USAGE)
-        return 2
-    options, registries = parsed
+    options, registries = parse_args(args, valued=("--region", "--profile"))
+    if len(registries) > 1:
+        raise UsageError("name at most one registry")
     try:
-        if options.get("profile"):
-            ctx.select_profile(options["profile"])
+        if options.get("--profile"):
+            ctx.select_profile(options["--profile"])
         if registries:
             registry, settings = resolve_registry(ctx, registries[0])
-            if options.get("region", registry.region) != registry.region:
+            if options.get("--region", registry.region) != registry.region:
                 raise ConfigError("--region %s is not the region of %s; give one or the other" % (
-                    options["region"][:64], registries[0][:255]))
+                    options["--region"][:64], registries[0][:255]))
         else:
-            region = options.get("region") or default_region(ctx)
+            region = options.get("--region") or default_region(ctx)
             if not region:
                 raise ConfigError("You must specify a region: --region, AWS_REGION or region in the profile")
-            registry, settings = caller_registry(region, "--region" if "region" in options else "default region"), {}
+            registry, settings = caller_registry(region, "--region" if "--region" in options else "default region"), {}
         auth = registry_credentials(ctx, registry, settings)
     except HelperError as error:
         return fail(ctx, streams, error)
@@ -3126,7 +3366,18 @@ def action_get_login_password(ctx, streams, args):
 
 
 DOCKER_HELPER_NAME = "ecr-login"
-CONFIGURE_USAGE = "usage: %s configure [--remove] [--profile PROFILE] REGISTRY...\n" % PROGRAM
+CONFIGURE_USAGE = """\
+usage: %(program)s configure [--profile PROFILE] [--remove] REGISTRY...
+       %(program)s configure --fallback NAME [--switch-creds-store]
+       %(program)s configure --switch-creds-store
+Adds (or with --remove takes away) credHelpers entries in Docker's config.json
+($DOCKER_CONFIG, else ~/.docker) that route each REGISTRY to this helper; with --profile,
+to the copy named %(program)s-PROFILE.
+--fallback NAME makes ecr-login Docker's credsStore for every registry and has
+docker-credential-NAME (desktop, pass, secretservice, osxkeychain, wincred...) serve all that
+are not ECR, so other logins keep working. Replacing a credsStore Docker already has needs
+--switch-creds-store, which alone makes the current credsStore the fallback.
+""" % {"program": PROGRAM}
 
 
 def docker_config_path(env):
@@ -3140,18 +3391,60 @@ def docker_config_path(env):
     return os.path.join(expand_home(directory, env), "config.json")
 
 
-def configure_docker(path, hosts, helper, remove):
-    """Add (or remove) credHelpers entries; returns the list of changes made. The file is
-    rewritten only when something changed, atomically, keeping its mode and other keys."""
+def ownership_hint(path):
+    """How to get back a file (or its directory) that another user, usually root after
+    `sudo docker login`, owns, or that is read-only; "" on systems without uids."""
+    if not hasattr(os, "getuid"):
+        return ""
+    directory = os.path.dirname(path) or "."
+    for candidate in (path, directory):
+        try:
+            owner = os.stat(candidate).st_uid
+        except OSError:
+            continue
+        if owner != os.getuid():
+            return "; %s is owned by uid %d (sudo docker?), to give it back: sudo chown -R %d:%d %s" % (
+                candidate, owner, os.getuid(), os.getgid(), directory)
+    return "; to make it writable: chmod u+rwx %s" % directory
+
+
+def file_error(verb, path, error):
+    """A ConfigError for a config file that could not be read or written: the path, the
+    reason, that nothing changed, and for a permission problem what fixes it."""
+    import errno
+
+    hint = ownership_hint(path) if error.errno in (errno.EACCES, errno.EPERM) else ""
+    return ConfigError("cannot %s %s: %s; nothing was changed%s" % (verb, path, error.strerror or error, hint))
+
+
+def read_json_object(path):
+    """(the JSON object in a config file as an OrderedDict, its mode); (empty, None) when the
+    file does not exist. Any other failure to read it is a ConfigError: a file that cannot be
+    read must never be replaced by one without what it held."""
     import collections
+    import errno
     import json
+    import stat
 
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
-        mode = os.stat(path).st_mode & 0o777
-    except (IOError, OSError):
-        text, mode = "", 0o600
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return collections.OrderedDict(), None
+        raise file_error("read", path, error)
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        raise ConfigError("%s is not a regular file; it was left untouched" % path)
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            data = handle.read(MAX_CONFIG_FILE_BYTES + 1)
+        except OSError as error:
+            raise file_error("read", path, error)
+    if len(data) > MAX_CONFIG_FILE_BYTES:
+        raise ConfigError("%s is larger than %d bytes; it was left untouched" % (path, MAX_CONFIG_FILE_BYTES))
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("%s is not UTF-8 text; it was left untouched" % path)
     try:
@@ -3159,61 +3452,179 @@ def configure_docker(path, hosts, helper, remove):
             collections.OrderedDict()
     except ValueError:
         raise ConfigError("%s is not valid JSON; it was left untouched" % path)
-    if not isinstance(document, dict) or not isinstance(document.get("credHelpers", {}), dict):
-        raise ConfigError("%s does not hold a JSON object with a credHelpers object; it was left untouched" % path)
-    helpers = document.setdefault("credHelpers", collections.OrderedDict())
-    changes = []
-    for host in hosts:
-        if remove:
-            if helpers.get(host) == DOCKER_HELPER_NAME or str(helpers.get(host)).startswith(
-                    DOCKER_HELPER_NAME + "-"):
-                del helpers[host]
-                changes.append("removed credHelpers[%s]" % host)
-        elif helpers.get(host) != helper:
-            changes.append("credHelpers[%s]: %s -> %s" % (host, helpers.get(host, "(none)"), helper))
-            helpers[host] = helper
-    if remove and not helpers:
-        del document["credHelpers"]
-    if changes:
-        data = (json.dumps(document, indent="\t") + "\n").encode("utf-8")
-        target = os.path.realpath(path)
-        write_private_file(target, data)
-        os.chmod(target, mode)
+    if not isinstance(document, dict):
+        raise ConfigError("%s does not hold a JSON object; it was left untouched" % path)
+    return document, stat.S_IMODE(info.st_mode)
+
+
+def update_json_file(ctx, path, edit):
+    """Apply edit(document) -> [changes] to a JSON config file and return the changes. Runs
+    under a lock file beside it, so that concurrent runs each see the others' entries; the
+    file is rewritten atomically, keeping its mode, only when something changed."""
+    import json
+
+    target = os.path.realpath(path)  # a symlinked config stays a symlink
+    with FileLock(path + ".lock", ctx.lock_timeout, ctx.log):  # without one if it cannot be made
+        document, mode = read_json_object(path)
+        changes = edit(document)
+        if changes:
+            data = (json.dumps(document, indent="\t") + "\n").encode("utf-8")
+            try:
+                write_private_file(target, data)
+                if mode is not None:
+                    os.chmod(target, mode)
+            except OSError as error:
+                raise file_error("write", target, error)
     return changes
 
 
+def cred_helpers_edit(path, hosts, helper, remove):
+    """An update_json_file edit that adds (or removes) credHelpers entries naming helper."""
+    import collections
+
+    def edit(document):
+        if not isinstance(document.get("credHelpers", {}), dict):
+            raise ConfigError("%s has a credHelpers that is not a JSON object; it was left untouched" % path)
+        helpers = document.setdefault("credHelpers", collections.OrderedDict())
+        changes = []
+        for host in hosts:
+            if remove:
+                if helpers.get(host) == DOCKER_HELPER_NAME or str(helpers.get(host)).startswith(
+                        DOCKER_HELPER_NAME + "-"):
+                    del helpers[host]
+                    changes.append("removed credHelpers[%s]" % host)
+            elif helpers.get(host) != helper:
+                changes.append("credHelpers[%s]: %s -> %s" % (host, helpers.get(host, "(none)"), helper))
+                helpers[host] = helper
+        if not helpers:
+            del document["credHelpers"]
+        return changes
+
+    return edit
+
+
+def check_creds_store_switch(path, current, fallback, switch):
+    """ConfigError unless Docker's credsStore (current) may become ecr-login: it has none, or
+    is ecr-login already, or the user consented with switch."""
+    if current and current != DOCKER_HELPER_NAME and not switch:
+        raise ConfigError(
+            "Docker's credsStore in %s is %s; to make it ecr-login with %s serving every registry that is not "
+            "ECR, run: %s configure --switch-creds-store%s" % (
+                path, current, fallback, PROGRAM, "" if fallback == current else " --fallback " + fallback))
+
+
+def creds_store_edit(path, fallback, switch):
+    """An update_json_file edit that makes ecr-login Docker's credsStore (see
+    check_creds_store_switch)."""
+
+    def edit(document):
+        current = document.get("credsStore")
+        if current is not None and not isinstance(current, str):
+            raise ConfigError("%s has a credsStore that is not a string; it was left untouched" % path)
+        if current == DOCKER_HELPER_NAME:
+            return []
+        check_creds_store_switch(path, current, fallback, switch)
+        document["credsStore"] = DOCKER_HELPER_NAME
+        return ["credsStore: %s -> %s" % (current or "(none)", DOCKER_HELPER_NAME)]
+
+    return edit
+
+
+def fallback_edit(name):
+    """An update_json_file edit that sets the helper config's fallback helper."""
+
+    def edit(document):
+        if document.get(FALLBACK_KEY) == name:
+            return []
+        change = "%s: %s -> %s" % (FALLBACK_KEY, document.get(FALLBACK_KEY, "(none)"), name)
+        document[FALLBACK_KEY] = name
+        return [change]
+
+    return edit
+
+
+def current_creds_store(path):
+    """Docker's credsStore in path, or None."""
+    store = read_json_object(path)[0].get("credsStore")
+    return store if isinstance(store, str) and store else None
+
+
+def path_lookup(env, name):
+    """The first executable called name on the PATH of env, or None."""
+    import shutil
+
+    return shutil.which(name, path=env.get("PATH", os.defpath))
+
+
+def missing_helper_note(env, helper):
+    """A line saying that Docker will not find docker-credential-<helper> on PATH and how to
+    fix it, or "" when it is there."""
+    program = DOCKER_HELPER_PREFIX + helper
+    if path_lookup(env, program):
+        return ""
+    if not helper.startswith(PROFILE_PROGRAM_PREFIX[len(DOCKER_HELPER_PREFIX):]):
+        return "note: Docker will run %s, and it is not on PATH: install it there" % program
+    ours = path_lookup(env, PROGRAM)
+    if ours is None:
+        return "note: Docker will run %s, and neither it nor %s is on PATH: install %s first" % (
+            program, PROGRAM, PROGRAM)
+    return "note: Docker will run %s, which is not on PATH; create it with: ln -s %s %s" % (
+        program, ours, os.path.join(os.path.dirname(ours), program))
+
+
 def action_configure(ctx, streams, args):
-    """configure [--remove] [--profile P] REGISTRY...: name this helper in Docker's config."""
-    remove = "--remove" in args
-    hosts, profile, rest = [], None, [arg for arg in args if arg != "--remove"]
-    while rest:
-        arg = rest.pop(0)
-        if arg == "--profile" and rest:
-            profile = rest.pop(0)
-        elif arg.startswith("-"):
-            streams.err(CONFIGURE_USAGE)
-            return 2
-        else:
-            hosts.append(arg)
-    if not hosts:
-        streams.err(CONFIGURE_USAGE)
-        return 2
+    """configure: name this helper in Docker's config (see CONFIGURE_USAGE)."""
+    options, hosts = parse_args(args, flags=("--remove", "--switch-creds-store"), valued=("--profile", "--fallback"))
+    store_wanted = "--fallback" in options or "--switch-creds-store" in options
+    if not hosts and not store_wanted:
+        raise UsageError("name a registry, or give --fallback NAME")
+    if store_wanted and ("--remove" in options or "--profile" in options):
+        raise UsageError("--fallback and --switch-creds-store go without --remove and --profile")
+    notes, changes = [], []
     try:
         names = []
         for host in hosts:
-            resolve_registry(ctx, host)  # refuse what get could never serve
+            registry = resolve_registry(ctx, host)[0]  # refuse what get could never serve
             names.append(server_url_host(host))
+            notes.append(region_hint(registry))
         path = docker_config_path(ctx.env)
+        profile = options.get("--profile")
         if profile is None and ctx.profile_forced:  # run as docker-credential-ecr-login-<profile>
             profile = ctx.config.profile_name
         helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
-        changes = configure_docker(path, names, helper, remove)
+        if store_wanted:
+            fallback = options.get("--fallback")
+            if fallback is None:
+                fallback = current_creds_store(path)
+                if fallback in (None, DOCKER_HELPER_NAME):
+                    raise UsageError("Docker has no other credsStore to keep as the fallback: give --fallback NAME")
+            check_fallback_name(fallback, "--fallback")
+            switch = "--switch-creds-store" in options
+            check_creds_store_switch(path, current_creds_store(path), fallback, switch)  # before any write
+            helper_config = helper_config_path(ctx.env)
+            if helper_config is None:
+                raise ConfigError("there is no helper config to keep the fallback in: set HOME or AWS_ECR_CONFIG_FILE")
+            changes += ["%s: %s" % (helper_config, change)
+                        for change in update_json_file(ctx, helper_config, fallback_edit(fallback))]
+            changes += ["%s: %s" % (path, change) for change in update_json_file(
+                ctx, path, creds_store_edit(path, fallback, switch))]
+            notes.append(missing_helper_note(ctx.env, fallback))
+        if names:
+            changes += ["%s: %s" % (path, change) for change in update_json_file(
+                ctx, path, cred_helpers_edit(path, names, helper, "--remove" in options))]
+        if store_wanted or names and "--remove" not in options:
+            notes.append(missing_helper_note(ctx.env, helper))
+    except UsageError:
+        raise
     except HelperError as error:
         return fail(ctx, streams, error)
     for change in changes:
-        streams.out("%s: %s\n" % (path, change))
+        streams.out(change + "\n")
     if not changes:
-        streams.out("%s: already %s\n" % (path, "without these entries" if remove else "configured"))
+        streams.out("%s: already %s\n" % (path, "without these entries" if "--remove" in options else "configured"))
+    for note in notes:
+        if note:
+            streams.err("%s: %s\n" % (PROGRAM, note))
     return 0
 
 
@@ -3292,9 +3703,9 @@ def cache_report(ctx, registry, source):
 
 def action_doctor(ctx, streams, args):
     """doctor [REGISTRY]: explain what the helper would do, and try it. Never shows a secret."""
+    args = parse_args(args)[1]
     if len(args) > 1:
-        streams.err("usage: %s doctor [REGISTRY]\n" % PROGRAM)
-        return 2
+        raise UsageError("name at most one registry")
     out = []
     out.append("%s %s on Python %s (%s)" % (PROGRAM, VERSION, sys.version.split()[0], sys.executable))
     registry = settings = source = None
@@ -3372,12 +3783,17 @@ ACTIONS = {
     "list": action_list,
     "version": action_version,
 }
-# Commands beyond the docker protocol; they take arguments.
+DOCTOR_USAGE = """\
+usage: %s doctor [REGISTRY]
+Explains which AWS credentials, profile, cache and log the helper uses and, given a registry,
+tries to get a token for it (it never prints the token or a secret).
+""" % PROGRAM
+# Commands beyond the docker protocol, with their usage; they take arguments.
 COMMANDS = {
-    "kubelet": action_kubelet,
-    "get-login-password": action_get_login_password,
-    "configure": action_configure,
-    "doctor": action_doctor,
+    "kubelet": (action_kubelet, "usage: %s kubelet  (reads a CredentialProviderRequest on stdin)\n" % PROGRAM),
+    "get-login-password": (action_get_login_password, GET_LOGIN_PASSWORD_USAGE),
+    "configure": (action_configure, CONFIGURE_USAGE),
+    "doctor": (action_doctor, DOCTOR_USAGE),
 }
 KUBELET_PROGRAM = "ecr-credential-provider"
 
@@ -3407,18 +3823,36 @@ def run(argv, env, streams):
     if kubelet:
         return action_kubelet(Context(env), streams, args)
     if args and args[0] in COMMANDS:
-        return COMMANDS[args[0]](Context(env, profile), streams, args[1:])
+        command, usage = COMMANDS[args[0]]
+        try:
+            return command(Context(env, profile), streams, args[1:])
+        except HelpRequest:
+            streams.out(usage)
+            return 0
+        except UsageError as error:
+            streams.err("%s %s: %s\n%s" % (PROGRAM, args[0], error, usage))
+            return 2
     request = waiting_kubelet_request(streams.stdin) if not args else None
     if request is not None:
         return action_kubelet(Context(env, profile), Streams(request, streams.stdout, streams.stderr), args)
     if len(args) != 1:
-        streams.out(USAGE + "\n")
+        streams.out(USAGE + "\n")  # the protocol's answer; the hint is for a person
+        streams.err(SEE_HELP)
         return 1
     action = ACTIONS.get(args[0])
     if action is None:
         streams.out("%s: unknown action: %s\n" % (PROGRAM, args[0]))
+        streams.err(unknown_action_hint(args[0]))
         return 1
     return action(Context(env, profile), streams)
+
+
+def unknown_action_hint(action):
+    """'did you mean get?' for a typo of an action or command, and where the help is."""
+    import difflib
+
+    close = difflib.get_close_matches(action.lower(), sorted(ACTIONS) + sorted(COMMANDS), 1, 0.6)
+    return ("%s: did you mean %s?\n" % (PROGRAM, close[0]) if close else "") + SEE_HELP
 
 
 def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):

@@ -38,6 +38,7 @@ SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLE-test-session-token//+=="
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
 USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
+SEE_HELP = "docker-credential-ecr-login: run 'docker-credential-ecr-login --help' for the commands\n"
 NO_SERVER_URL = "no credentials server URL\n"
 HOST = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 HOST_B = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
@@ -71,14 +72,13 @@ PARTITIONS = [
      "https://api.ecr.cn-north-1.amazonaws.com.cn"),
 ]
 
-NOT_ECR = [
+# Registries that are not ECR: Docker asks about these under credsStore, and they get the
+# not-found answer with nothing on stderr (which Docker would show on the terminal).
+OTHER_REGISTRIES = [
     "https://index.docker.io/v1/",
     "docker.io",
     "ghcr.io/owner/image",
     "not.ecr.io",
-    "12345.dkr.ecr.us-west-2.amazonaws.com",
-    "1234567890123.dkr.ecr.us-west-2.amazonaws.com",
-    ".dkr.ecr.not-real.amazonaws.com",
     "123456789012.dkr.ecr.us-west-2.amazonaws.com.fake.example.com",
     "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn.fake.example.com.cn",
     "210987654321.dkr.ecr.cn-north-1.on.aws.com.cn",
@@ -86,8 +86,16 @@ NOT_ECR = [
     "ecr-public.aws.com.evil.example",
     "https://evil.example.com/123456789012.dkr.ecr.us-west-2.amazonaws.com",
     "https://123456789012.dkr.ecr.us-west-2.amazonaws.com@evil.example.com/",
-    "123456789012.dkr.ecr.us-west-2.amazonaws.com:abc",
     "123456789012.dkr.ecr.us-west-2.amazonaws.co",
+]
+# Not served either, but an ECR registry with a typo (or a malformed URL): the reason is said.
+MISTYPED_ECR = [
+    ("12345.dkr.ecr.us-west-2.amazonaws.com", "account id '12345' is not 12 digits"),
+    ("1234567890123.dkr.ecr.us-west-2.amazonaws.com", "is not 12 digits"),
+    ("12345678901a.dkr-ecr.us-west-2.on.aws", "is not 12 digits"),
+    (".dkr.ecr.not-real.amazonaws.com", "account id '' is not 12 digits"),
+    ("123456789012.dkr.ecr.-us.amazonaws.com", "'-us' is not a region name"),
+    ("123456789012.dkr.ecr.us-west-2.amazonaws.com:abc", "invalid port"),
 ]
 
 
@@ -500,12 +508,42 @@ class GetCredentialFilesTest(CLITestCase):
 
 
 class GetFailureTest(CLITestCase):
-    def test_not_an_ecr_registry(self):
-        for server_url in NOT_ECR:
+    def test_other_registries_are_not_found_without_a_word_on_stderr(self):
+        env = self.env(AWS_ECR_LOG_LEVEL="debug")
+        for server_url in OTHER_REGISTRIES:
             with self.subTest(server_url=server_url):
-                self.assert_not_found(self.get(server_url))
+                self.assertEqual(self.get(server_url, env), (1, NOT_FOUND, ""))
         self.assertEqual(self.fake.count(), 0, self.fake.requests)
         self.assertFalse(os.path.exists(self.cache_path))
+        log = read_text(os.path.join(self.cache_dir, "log", "ecr-login.log"))
+        self.assertIn("level=debug", log)
+        self.assertIn("index.docker.io is not an Amazon ECR registry", log)
+        self.assertNotIn("level=error", log)
+
+    def test_other_registries_leave_no_log_line_at_the_default_level(self):
+        self.assertEqual(self.get("https://index.docker.io/v1/"), (1, NOT_FOUND, ""))
+        self.assertFalse(os.path.exists(os.path.join(self.cache_dir, "log", "ecr-login.log")))
+
+    def test_a_mistyped_ecr_registry_is_named_on_stderr(self):
+        for server_url, reason in MISTYPED_ECR:
+            with self.subTest(server_url=server_url):
+                self.assert_not_found(self.get(server_url), reason)
+        self.assertEqual(self.fake.count(), 0, self.fake.requests)
+
+    def test_an_unknown_region_gets_a_hint_when_the_get_fails(self):
+        host = "123456789012.dkr.ecr.us-wset-2.amazonaws.com"
+        err = self.assert_not_found(self.get(host, AWS_ENDPOINT_URL_ECR=DEAD_ENDPOINT))
+        self.assertIn("is us-wset-2 a region? known: us-west-2", err)
+        err = self.assert_not_found(self.get("123456789012.dkr.ecr.cn-nrth-1.amazonaws.com.cn",
+                                             AWS_ENDPOINT_URL_ECR=DEAD_ENDPOINT))
+        self.assertIn("known: cn-north-1", err)
+        err = self.assert_not_found(self.get(HOST, AWS_ENDPOINT_URL_ECR=DEAD_ENDPOINT))
+        self.assertNotIn("a region?", err, "a known region gets no hint")
+
+    def test_a_region_newer_than_the_helper_still_works(self):
+        host = "123456789012.dkr.ecr.xx-future-9.amazonaws.com"
+        self.assert_token(self.get(host), host)
+        self.assertEqual(self.requests("ecr")[-1].auth["region"], "xx-future-9")
 
     def test_empty_input(self):
         for stdin in ("", "\n", "  \r\n\t "):
@@ -737,7 +775,7 @@ class LogFileTest(CLITestCase):
         self.assert_token(self.get(HOST, env), HOST)  # from the cache
         self.fake.script("ecr", "GetAuthorizationToken", [json_error("AccessDeniedException", DENIED_MESSAGE, 403)])
         self.assert_not_found(self.get(HOST_B, env), "AccessDeniedException")
-        self.assert_not_found(self.get("not.ecr.io", env))
+        self.assertEqual(self.get("not.ecr.io", env), (1, NOT_FOUND, ""))
         log_path = os.path.join(self.cache_dir, "log", "ecr-login.log")
         self.assertEqual(mode_of(log_path), 0o600)
         log = read_text(log_path)
@@ -837,15 +875,30 @@ class StoreEraseTest(unittest.TestCase):
     def run_action(self, action, stdin, **extra):
         return run_main([action], clean_env(self.home, **extra), stdin)
 
-    def test_store_not_implemented(self):
-        self.assertEqual(self.run_action("store", self.CREDS), (1, "not implemented\n", ""))
+    def assert_refused_with_advice(self, result, *advice):
+        """The protocol's "not implemented", and one line on stderr (Docker shows it) saying why."""
+        code, out, err = result
+        self.assertEqual((code, out), (1, "not implemented\n"), err)
+        self.assertTrue(err.startswith(PROGRAM + ": ") and err.count("\n") == 1, err)
+        for part in advice:
+            self.assertIn(part, err)
+
+    def test_store_not_implemented_says_no_login_is_needed(self):
+        self.assert_refused_with_advice(self.run_action("store", self.CREDS), "docker login is not needed for %s"
+                                        % HOST, "AWS_ECR_IGNORE_CREDS_STORAGE=true")
+
+    def test_store_for_another_registry_points_to_a_fallback_helper(self):
+        self.assert_refused_with_advice(
+            self.run_action("store", '{"ServerURL":"https://index.docker.io/v1/","Username":"me","Secret":"pw"}'),
+            "index.docker.io is not an ECR registry", "configure --fallback")
 
     def test_store_ignored_only_for_exactly_true(self):
         self.assertEqual(self.run_action("store", self.CREDS, AWS_ECR_IGNORE_CREDS_STORAGE="true"), (0, "", ""))
         for value in ("false", "1", "0", ""):
             with self.subTest(value=value):
-                self.assertEqual(self.run_action("store", self.CREDS, AWS_ECR_IGNORE_CREDS_STORAGE=value),
-                                 (1, "not implemented\n", ""))
+                self.assert_refused_with_advice(
+                    self.run_action("store", self.CREDS, AWS_ECR_IGNORE_CREDS_STORAGE=value),
+                    "AWS_ECR_IGNORE_CREDS_STORAGE=true")
 
     def test_store_bad_input(self):
         for stdin in ("", "not json", "[1]", "\xff"):
@@ -874,10 +927,11 @@ class StoreEraseTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.home, ".ecr", "cache.json")))
 
     def test_erase(self):
-        self.assertEqual(self.run_action("erase", "https://%s" % HOST), (1, "not implemented\n", ""))
+        self.assert_refused_with_advice(self.run_action("erase", "https://%s" % HOST),
+                                        "docker logout is not needed for %s" % HOST)
         self.assertEqual(self.run_action("erase", HOST, AWS_ECR_IGNORE_CREDS_STORAGE="true"), (0, "", ""))
-        self.assertEqual(self.run_action("erase", HOST, AWS_ECR_IGNORE_CREDS_STORAGE="1"),
-                         (1, "not implemented\n", ""))
+        self.assert_refused_with_advice(self.run_action("erase", HOST, AWS_ECR_IGNORE_CREDS_STORAGE="1"),
+                                        "AWS_ECR_IGNORE_CREDS_STORAGE=true")
         self.assertEqual(self.run_action("erase", "", AWS_ECR_IGNORE_CREDS_STORAGE="true"), (1, NO_SERVER_URL, ""))
 
 
@@ -905,7 +959,7 @@ class VersionUsageTest(unittest.TestCase):
     def test_usage(self):
         for args in ([], ["get", "extra"], ["get", "-v"], ["list", "list", "list"]):
             with self.subTest(args=args):
-                self.assertEqual(run_main(args, self.env, "x"), (1, USAGE, ""))
+                self.assertEqual(run_main(args, self.env, "x"), (1, USAGE, SEE_HELP))
 
     def test_no_action_waits_for_a_kubelet_request_only_briefly_and_never_reads_a_terminal(self):
         read_end, write_end = os.pipe()
@@ -924,9 +978,35 @@ class VersionUsageTest(unittest.TestCase):
             self.assertEqual((code, stdout.getvalue().decode()), (1, USAGE), "a terminal is never read")
 
     def test_unknown_action(self):
-        self.assertEqual(run_main(["foo"], self.env), (1, "docker-credential-ecr-login: unknown action: foo\n", ""))
-        self.assertEqual(run_main(["GET"], self.env, HOST),
-                         (1, "docker-credential-ecr-login: unknown action: GET\n", ""))
+        self.assertEqual(run_main(["foo"], self.env),
+                         (1, "docker-credential-ecr-login: unknown action: foo\n", SEE_HELP))
+        self.assertEqual(run_main(["GET"], self.env, HOST), (
+            1, "docker-credential-ecr-login: unknown action: GET\n",
+            "docker-credential-ecr-login: did you mean get?\n" + SEE_HELP))
+        code, out, err = run_main(["gte"], self.env, HOST)
+        self.assertEqual((code, out), (1, "docker-credential-ecr-login: unknown action: gte\n"))
+        self.assertIn("did you mean get?", err)
+
+    def test_help_starts_with_doctor_and_names_what_people_need(self):
+        code, out, err = run_main(["-h"], self.env)
+        self.assertEqual((code, err), (0, ""))
+        commands = out[out.index("Commands"):]
+        self.assertTrue(commands.split("\n")[1].strip().startswith("doctor"), commands)
+        self.assertLess(out.index("doctor"), out.index("configure"))
+        for text in ("-v", "AWS_PROFILE", "AWS_ECR_LOG_LEVEL", "AWS_ECR_IGNORE_CREDS_STORAGE"):
+            self.assertIn(text, out)
+        self.assertNotIn("| %s get" % PROGRAM, out, "the example must not print a password")
+
+    def test_each_command_has_its_own_help_and_names_an_unknown_option(self):
+        for command in ("doctor", "configure", "get-login-password"):
+            with self.subTest(command):
+                for flag in ("-h", "--help"):
+                    code, out, err = run_main([command, flag], self.env)
+                    self.assertEqual((code, err), (0, ""), out)
+                    self.assertTrue(out.startswith("usage: %s %s" % (PROGRAM, command)), out)
+                code, out, err = run_main([command, "--bogus", HOST], self.env)
+                self.assertEqual((code, out), (2, ""), err)
+                self.assertTrue(err.startswith("%s %s: unknown option --bogus\nusage: " % (PROGRAM, command)), err)
 
 
 # ------------------------------------------------------------------------------------------

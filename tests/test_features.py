@@ -505,7 +505,7 @@ class GetLoginPasswordTest(FeatureCase):
 # ============================================================================================
 
 
-class ConfigureTest(FeatureCase):
+class ConfigureCase(FeatureCase):
     RICH_CONFIG = {
         "auths": {"https://index.docker.io/v1/": {"auth": "dXNlcjpwYXNzd29yZA=="}, "ghcr.io": {}},
         "credsStore": "desktop",
@@ -526,6 +526,8 @@ class ConfigureTest(FeatureCase):
         return json.loads(read_text(path or self.config_path()))
 
     def configure(self, *args, **extra):
+        """configure, with this zipapp (and its -prod copy) first on PATH, as installed."""
+        extra.setdefault("PATH", self.dist + os.pathsep + os.environ.get("PATH", os.defpath))
         return self.run_app(["configure"] + list(args), self.env(**extra))
 
     def assert_configured(self, result, *hosts):
@@ -533,6 +535,8 @@ class ConfigureTest(FeatureCase):
         for host in hosts:
             self.assertIn("credHelpers[%s]" % host, result.out)
 
+
+class ConfigureTest(ConfigureCase):
     def test_no_config_file_creates_a_private_one(self):
         result = self.configure(HOST)
         self.assert_configured(result, HOST)
@@ -618,6 +622,7 @@ class ConfigureTest(FeatureCase):
         self.assertTrue(os.path.islink(self.config_path()))
         self.assertEqual(self.read_config(target), {"credsStore": "pass", "credHelpers": {HOST: "ecr-login"}})
         self.assertEqual(os.listdir(self.home_path("dotfiles")), ["docker.json"])
+        self.assertEqual(sorted(os.listdir(self.home_path(".docker"))), ["config.json", "config.json.lock"])
 
     def test_docker_config_variable_is_honoured(self):
         directory = self.home_path("elsewhere", "docker")
@@ -645,12 +650,128 @@ class ConfigureTest(FeatureCase):
         self.assertEqual(self.read_config(), {"credHelpers": {HOST: "ecr-login-prod"}})
 
     def test_usage_errors(self):
-        for args in ([], ["--bogus", HOST], ["--remove"]):
+        for args in ([], ["--bogus", HOST], ["--remove"], ["--profile"], ["--fallback", "pass", "--remove"]):
             with self.subTest(args):
                 result = self.configure(*args)
                 self.assertEqual((result.code, result.out), (2, ""), result)
                 self.assertIn("usage", result.err)
+        self.assertIn("unknown option --bogus", self.configure("--bogus", HOST).err)
         self.assertFalse(os.path.exists(self.home_path(".docker")))
+
+    def test_a_profile_helper_missing_from_path_gets_the_command_that_creates_it(self):
+        bin_dir = self.home_path("bin")
+        os.makedirs(bin_dir)
+        shutil.copy2(self.app, os.path.join(bin_dir, PROGRAM))
+        path = bin_dir + os.pathsep + os.environ.get("PATH", os.defpath)
+        result = self.configure("--profile", "dev", HOST, PATH=path)
+        self.assertEqual(result.code, 0, result)
+        self.assertEqual(self.read_config(), {"credHelpers": {HOST: "ecr-login-dev"}})
+        link = os.path.join(bin_dir, PROGRAM + "-dev")
+        command = "ln -s %s %s" % (os.path.join(bin_dir, PROGRAM), link)
+        self.assertIn(command, result.err)
+        self.assertEqual(result.err.count("\n"), 1, result)
+        subprocess.check_call(command.split())
+        again = self.configure("--profile", "dev", HOST, PATH=path)
+        self.assertEqual((again.code, again.err), (0, ""), again)
+        self.assertIn("already configured", again.out)
+
+    def test_a_directory_or_fifo_in_place_of_the_config_is_refused_in_one_line(self):
+        os.makedirs(self.config_path())
+        result = self.configure(HOST)
+        self.assert_failed(result, self.config_path(), "not a regular file")
+        self.assertEqual(result.err.count("\n"), 1, result)
+        os.rmdir(self.config_path())
+        os.mkfifo(self.config_path(), 0o600)
+        result = self.configure(HOST)  # a hang would fail in run_app's timeout
+        self.assert_failed(result, self.config_path(), "not a regular file")
+        self.assertTrue(stat.S_ISFIFO(os.lstat(self.config_path()).st_mode))
+
+    def test_a_file_where_the_docker_directory_should_be_is_named(self):
+        write_file(self.home_path(".docker"), "not a directory")
+        result = self.configure(HOST)
+        self.assert_failed(result, self.config_path(), "nothing was changed")
+        self.assertEqual(result.err.count("\n"), 1, result)
+        self.assertEqual(read_text(self.home_path(".docker")), "not a directory")
+
+    def test_twenty_concurrent_runs_lose_no_entry(self):
+        self.write_config(json.dumps(self.RICH_CONFIG))
+        hosts = ["%012d.dkr.ecr.us-east-1.amazonaws.com" % (100000000000 + number) for number in range(20)]
+        env = self.env()
+        runs = [subprocess.Popen([sys.executable, self.app, "configure", host], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE) for host in hosts]
+        results = [(run.wait(RUN_TIMEOUT), run.stdout.read(), run.stderr.read()) for run in runs]
+        for run in runs:
+            run.stdout.close()
+            run.stderr.close()
+        self.assertEqual([code for code, _, _ in results], [0] * 20, results)
+        helpers = self.read_config()["credHelpers"]
+        for host in hosts:
+            self.assertEqual(helpers.get(host), "ecr-login", host)
+        self.assertEqual(helpers["gcr.io"], "gcloud")
+        self.assertEqual(len(helpers), 22)
+        self.assertEqual(sorted(os.listdir(self.home_path(".docker"))), ["config.json", "config.json.lock"])
+
+
+# A user whose HOME is writable by them and whose Docker config was left to root (sudo docker
+# login). Runs as a real second uid; as root, the permission checks would not apply.
+OTHER_UID = 65534
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"  # the test interpreter may live where uid 65534 cannot go
+
+
+@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"),
+                     "needs root and setpriv to run the helper as a second user")
+class ConfigureAsAnotherUserTest(ConfigureCase):
+    def setUp(self):
+        ConfigureCase.setUp(self)
+        os.chmod(self.home, 0o755)
+        self.user_home = os.path.join(self.home, "user")
+        os.mkdir(self.user_home, 0o700)
+        os.chown(self.user_home, OTHER_UID, OTHER_UID)
+        self.user_app = os.path.join(self.home, PROGRAM)
+        shutil.copy2(self.app, self.user_app)
+        os.chmod(self.user_app, 0o755)
+        if shutil.which("python3", path=SYSTEM_PATH) is None:
+            self.fail("uid %d needs a python3 on %s" % (OTHER_UID, SYSTEM_PATH))
+
+    def configure_as_user(self, *args):
+        env = clean_env(self.user_home, self.fake, PATH=SYSTEM_PATH)
+        command = ["setpriv", "--reuid=%d" % OTHER_UID, "--regid=%d" % OTHER_UID, "--clear-groups",
+                   self.user_app, "configure"] + list(args)
+        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.user_home,
+                              timeout=RUN_TIMEOUT)
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
+                      0.0)
+
+    def docker_dir(self):
+        return os.path.join(self.user_home, ".docker")
+
+    def test_a_config_only_root_can_read_is_refused_and_kept(self):
+        directory = self.docker_dir()
+        os.mkdir(directory, 0o700)
+        os.chown(directory, OTHER_UID, OTHER_UID)
+        path = write_file(os.path.join(directory, "config.json"), json.dumps(self.RICH_CONFIG), 0o600)
+        before = file_state(path)
+        result = self.configure_as_user(HOST)
+        self.assert_failed(result, path, "Permission denied", "nothing was changed",
+                           "sudo chown -R %d:%d %s" % (OTHER_UID, OTHER_UID, directory))
+        self.assertEqual(result.err.count("\n"), 1, result)
+        self.assertEqual(file_state(path), before)
+        self.assertEqual(self.read_config(path), self.RICH_CONFIG)
+
+    def test_a_docker_directory_only_root_can_write_is_refused(self):
+        os.mkdir(self.docker_dir(), 0o755)
+        result = self.configure_as_user(HOST)
+        self.assert_failed(result, os.path.join(self.docker_dir(), "config.json"), "Permission denied",
+                           "sudo chown -R %d:%d %s" % (OTHER_UID, OTHER_UID, self.docker_dir()))
+        self.assertEqual(result.err.count("\n"), 1, result)
+        self.assertEqual(os.listdir(self.docker_dir()), [])
+
+    def test_a_read_only_docker_directory_of_the_user_is_refused(self):
+        os.mkdir(self.docker_dir(), 0o500)
+        os.chown(self.docker_dir(), OTHER_UID, OTHER_UID)
+        result = self.configure_as_user(HOST)
+        self.assert_failed(result, "Permission denied", "chmod u+rwx %s" % self.docker_dir())
+        self.assertEqual(os.listdir(self.docker_dir()), [])
 
 
 # ============================================================================================
@@ -732,6 +853,146 @@ class ProfilePerRegistryTest(FeatureCase):
         result = self.get(self.env_with_keys())
         self.assert_not_found(result, path)
         self.assertEqual(self.fake.count(), 0)
+
+
+# ============================================================================================
+# 4b. A fallback helper for the registries that are not ECR
+# ============================================================================================
+
+# docker-credential-fake: records each call (action, stdin) as a JSON line in $FAKE_HELPER_LOG
+# and answers like a real store: a login it keeps, not-found for others, one noisy failure.
+FAKE_HELPER = """\
+#!%s
+import json, os, sys
+action, data = sys.argv[1], sys.stdin.buffer.read().decode("utf-8")
+with open(os.environ["FAKE_HELPER_LOG"], "a") as log:
+    log.write(json.dumps([action, data]) + "\\n")
+if action == "list":
+    print(json.dumps({"https://index.docker.io/v1/": "hubuser", "ghcr.io": "octocat"}))
+elif action == "get" and data.strip() == "https://index.docker.io/v1/":
+    print(json.dumps({"ServerURL": data.strip(), "Username": "hubuser", "Secret": "hub-password"}))
+elif action == "get" and data.strip() == "noisy.example":
+    sys.stderr.write("fake: the keychain is locked\\n")
+    sys.exit(3)
+elif action == "get":
+    print("credentials not found in native keychain")
+    sys.exit(1)
+"""
+HUB = "https://index.docker.io/v1/"
+
+
+class FallbackHelperTest(FeatureCase):
+    def setUp(self):
+        FeatureCase.setUp(self)
+        self.bin_dir = self.home_path("bin")
+        os.makedirs(self.bin_dir)
+        write_file(os.path.join(self.bin_dir, "docker-credential-fake"), FAKE_HELPER % sys.executable, 0o755)
+        self.calls_log = self.home_path("fake-helper.log")
+
+    def env(self, **extra):
+        extra.setdefault("PATH", os.pathsep.join((self.bin_dir, self.dist, os.environ.get("PATH", os.defpath))))
+        return FeatureCase.env(self, FAKE_HELPER_LOG=self.calls_log, AWS_ACCESS_KEY_ID=ENV_KEYS[0],
+                               AWS_SECRET_ACCESS_KEY=ENV_KEYS[1], **extra)
+
+    def calls(self):
+        if not os.path.exists(self.calls_log):
+            return []
+        with open(self.calls_log) as handle:
+            return [json.loads(line) for line in handle]
+
+    def docker_config(self):
+        return json.loads(read_text(self.home_path(".docker", "config.json")))
+
+    def test_configure_fallback_then_every_action_goes_where_it_belongs(self):
+        result = self.run_app(["configure", "--fallback", "fake"], self.env())
+        self.assertEqual((result.code, result.err), (0, ""), result)
+        self.assertIn("credsStore: (none) -> ecr-login", result.out)
+        self.assertEqual(self.docker_config(), {"credsStore": "ecr-login"})
+        self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
+        env = self.env()
+
+        hub = self.get(env, HUB)
+        self.assertEqual((hub.code, hub.err), (0, ""), hub)
+        self.assertEqual(json.loads(hub.out), {"ServerURL": HUB, "Username": "hubuser", "Secret": "hub-password"})
+        self.assertEqual(self.calls(), [["get", HUB + "\n"]], "the same stdin, byte for byte")
+
+        self.assert_get_ok(self.get(env))  # ECR: ours, never the fallback's
+        self.assertEqual(len(self.calls()), 1)
+
+        noisy = self.get(env, "noisy.example")
+        self.assertEqual((noisy.code, noisy.out, noisy.err), (3, "", "fake: the keychain is locked\n"))
+        missing = self.get(env, "quay.io")
+        self.assertEqual((missing.code, missing.out, missing.err), (1, NOT_FOUND, ""))
+
+        login = '{"ServerURL":"quay.io","Username":"me","Secret":"quay-password"}'
+        self.assertEqual(self.run_app(["store"], env, login).code, 0)
+        self.assertEqual(self.calls()[-1], ["store", login])
+        ecr_login_attempt = self.run_app(["store"], env, '{"ServerURL":"%s","Username":"AWS","Secret":"x"}' % HOST)
+        self.assertEqual((ecr_login_attempt.code, ecr_login_attempt.out), (1, "not implemented\n"))
+        self.assertIn("docker login is not needed", ecr_login_attempt.err)
+        self.assertEqual(self.run_app(["erase"], env, "quay.io\n").code, 0)
+        self.assertEqual(self.calls()[-1], ["erase", "quay.io\n"])
+        self.assertEqual(self.run_app(["erase"], env, HOST + "\n").code, 1)
+
+        listed = self.run_app(["list"], env)
+        self.assertEqual((listed.code, listed.err), (0, ""), listed)
+        self.assertEqual(json.loads(listed.out), {HUB: "hubuser", "ghcr.io": "octocat", "https://" + HOST: "AWS"})
+        sent = [data for _, data in self.calls()]
+        self.assertFalse([data for data in sent if HOST in data], "an ECR host was sent to the fallback")
+        self.assert_no_secrets(read_text(self.calls_log))
+
+    def test_the_environment_variable_names_a_fallback_too(self):
+        env = self.env(AWS_ECR_FALLBACK_HELPER="fake")
+        self.assertEqual(json.loads(self.get(env, HUB).out)["Secret"], "hub-password")
+        self.assertEqual(self.calls(), [["get", HUB + "\n"]])
+
+    def test_without_a_fallback_nothing_is_run(self):
+        self.assertEqual((self.get(self.env(), HUB).code, self.calls()), (1, []))
+        self.assertEqual(json.loads(self.run_app(["list"], self.env()).out), {})
+
+    def test_a_missing_fallback_is_named_and_list_still_answers(self):
+        env = self.env(AWS_ECR_FALLBACK_HELPER="nosuchstore")
+        result = self.get(env, HUB)
+        self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
+        self.assertIn("docker-credential-nosuchstore", result.err)
+        self.assertIn("AWS_ECR_FALLBACK_HELPER", result.err)
+        listed = self.run_app(["list"], env)
+        self.assertEqual((listed.code, listed.out, listed.err), (0, "{}\n", ""))
+
+    def test_names_that_are_not_another_helper_are_refused(self):
+        for name in ("../../bin/sh", "ecr-login", "ecr-login-prod", "-x", "a b"):
+            with self.subTest(name):
+                result = self.get(self.env(AWS_ECR_FALLBACK_HELPER=name), HUB)
+                self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
+                self.assertIn("fallback helper", result.err)
+                self.assert_no_traceback(result)
+                refused = self.run_app(["configure", "--fallback", name], self.env())
+                self.assertNotEqual(refused.code, 0, refused)
+        self.assertFalse(os.path.exists(self.home_path(".docker", "config.json")))
+
+    def test_an_existing_creds_store_is_switched_only_with_consent(self):
+        path = write_file(self.home_path(".docker", "config.json"), json.dumps(
+            {"auths": {HUB: {}}, "credsStore": "fake"}))
+        before = file_state(path)
+        refused = self.run_app(["configure", "--fallback", "fake"], self.env())
+        self.assert_failed(refused, "credsStore", "fake", "--switch-creds-store")
+        self.assertEqual(file_state(path), before)
+        self.assertFalse(os.path.exists(self.home_path(".ecr", "config.json")))
+        switched = self.run_app(["configure", "--switch-creds-store"], self.env())
+        self.assertEqual((switched.code, switched.err), (0, ""), switched)
+        self.assertIn("credsStore: fake -> ecr-login", switched.out)
+        self.assertEqual(self.docker_config(), {"auths": {HUB: {}}, "credsStore": "ecr-login"})
+        self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
+        self.assertEqual(json.loads(self.get(self.env(), HUB).out)["Secret"], "hub-password")
+        again = self.run_app(["configure", "--fallback", "fake"], self.env())
+        self.assertEqual((again.code, again.err), (0, ""), again)
+        self.assertIn("already configured", again.out)
+
+    def test_a_fallback_not_on_path_is_noted_by_configure(self):
+        result = self.run_app(["configure", "--fallback", "pass"], self.env())
+        self.assertEqual(result.code, 0, result)
+        self.assertIn("docker-credential-pass", result.err)
+        self.assertIn("not on PATH", result.err)
 
 
 # ============================================================================================

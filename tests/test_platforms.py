@@ -56,7 +56,7 @@ class PyPyJSONTest(FakeCase):
             self.addCleanup(setattr, json.encoder, "py_encode_basestring", saved)
         with mock.patch.dict(sys.modules, {"_json": None}):
             self.assert_token(run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), REGISTRY))
-            code, out, _ = run_main(["get"], self.env(), DOCKER_HUB)
+            code, out, _ = run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), DOCKER_HUB)  # logged at debug
         self.assertEqual((code, out), (1, NOT_FOUND))
         log = read_text(os.path.join(self.home, ".ecr", "log", "ecr-login.log"))
         self.assertIn("index.docker.io", log)
