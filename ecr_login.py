@@ -987,6 +987,12 @@ class StaticSource(Source):
         return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
 
     def fetch(self, ctx):
+        expiry = self.credentials.expiry  # only keys with AWS_CREDENTIAL_EXPIRATION have one
+        if self.credentials.expiring():  # AWS would refuse them, or soon: no request is made
+            when = "expired at %s" % format_expiry(expiry) if expiry <= time.time() else \
+                "expire at %s, within %d seconds" % (format_expiry(expiry), EXPIRY_MARGIN_SECONDS)
+            raise CredentialsError("the credentials in %s %s (AWS_CREDENTIAL_EXPIRATION); get new ones" % (
+                self.origin, when))
         return checked_fresh(ctx, self.credentials, self.origin)  # registers them for masking
 
 
@@ -1220,7 +1226,8 @@ def static_keys(settings, origin):
 
 
 def environment_source(env):
-    """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), or None."""
+    """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN, and the time they
+    expire in AWS_CREDENTIAL_EXPIRATION, as botocore reads it), or None."""
     access_key = env.get("AWS_ACCESS_KEY_ID", "")
     if not access_key:
         return None
@@ -1228,7 +1235,14 @@ def environment_source(env):
     if not secret_key:
         raise CredentialsError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
     token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
-    return StaticSource(Credentials(access_key, secret_key, token, None, env.get("AWS_ACCOUNT_ID")),
+    expiry = None
+    if env.get("AWS_CREDENTIAL_EXPIRATION", "").strip():
+        try:
+            expiry = parse_timestamp(env["AWS_CREDENTIAL_EXPIRATION"].strip())
+        except ValueError:
+            raise ConfigError("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time such as 2026-01-01T00:00:00Z: %r"
+                              % env["AWS_CREDENTIAL_EXPIRATION"][:40])
+    return StaticSource(Credentials(access_key, secret_key, token, expiry, env.get("AWS_ACCOUNT_ID")),
                         "the environment")
 
 
@@ -2254,15 +2268,31 @@ JSON_11 = "application/x-amz-json-1.1"
 
 
 class AuthToken(object):
-    """What GetAuthorizationToken answered: the base64 token, its expiry and the endpoint."""
+    """What GetAuthorizationToken answered: the base64 token, its expiry and the endpoint, and
+    when the credentials that minted it expire (None for keys that do not): ECR refuses the
+    token once they have, whatever its own expiresAt says."""
 
-    __slots__ = ("token", "expires_at", "proxy_endpoint", "username", "password")
+    __slots__ = ("token", "expires_at", "proxy_endpoint", "username", "password", "credentials_expiry")
 
-    def __init__(self, token, expires_at, proxy_endpoint):
+    def __init__(self, token, expires_at, proxy_endpoint, credentials_expiry=None):
         self.token = token
         self.expires_at = expires_at
         self.proxy_endpoint = proxy_endpoint
+        self.credentials_expiry = credentials_expiry
         self.username, self.password = decode_token(token)
+
+    @property
+    def limited_by_credentials(self):
+        return self.credentials_expiry is not None and self.credentials_expiry < self.expires_at
+
+    @property
+    def valid_until(self):
+        """When the token stops working: its own expiry, or its credentials' when earlier."""
+        return self.credentials_expiry if self.limited_by_credentials else self.expires_at
+
+    def fresh_until(self, requested):
+        """Until when a token requested then is served from the cache (see fresh_until)."""
+        return fresh_until(requested, self.expires_at, self.valid_until)
 
 
 def decode_token(token):
@@ -2385,16 +2415,18 @@ def cache_keys(registry, source, legacy=True):
 
 
 def entry_times(entry):
-    """(requested at, expires at) of a cache entry in epoch seconds; ValueError if unreadable."""
+    """(requested at, expires at) of a cache entry in epoch seconds; ValueError if unreadable.
+    ExpiresAt is when the token stops working (see make_entry)."""
     if not isinstance(entry, dict):
         raise ValueError("not an entry")
     return parse_timestamp(entry.get("RequestedAt")), parse_timestamp(entry.get("ExpiresAt"))
 
 
-def is_fresh(requested, expires, now):
-    """The Go helper's half-life rule (refresh once half the token's life has passed), and
-    never a token that expires within EXPIRY_MARGIN_SECONDS, which Go would still hand out."""
-    return now < expires - (expires - requested) / 2 and now < expires - EXPIRY_MARGIN_SECONDS
+def fresh_until(requested, token_expires, valid_until):
+    """The end of a cached token's freshness: the Go helper's half-life rule (refresh once half
+    the token's own life has passed), and never within EXPIRY_MARGIN_SECONDS of the time it
+    stops working (its expiry, or its credentials' when earlier), which Go would still hand out."""
+    return min(token_expires - (token_expires - requested) / 2, valid_until - EXPIRY_MARGIN_SECONDS)
 
 
 def entry_is_unexpired(entry, now):
@@ -2405,13 +2437,20 @@ def entry_is_unexpired(entry, now):
 
 
 def make_entry(auth, service):
-    return {
+    """A cache.json entry. ExpiresAt is the earlier of ECR's expiresAt and the expiry of the
+    credentials that minted the token, so the Go helper reading the file never serves it past
+    either; ECR's own expiry, when later, is kept in TokenExpiresAt (which Go ignores) for the
+    half-life rule."""
+    entry = {
         "AuthorizationToken": auth.token,
         "RequestedAt": format_go_time(now_ns()),
-        "ExpiresAt": format_expiry(auth.expires_at),
+        "ExpiresAt": format_expiry(auth.valid_until),
         "ProxyEndpoint": auth.proxy_endpoint,
         "Service": service,
     }
+    if auth.limited_by_credentials:
+        entry["TokenExpiresAt"] = format_expiry(auth.expires_at)
+    return entry
 
 
 def write_private_file(path, data):
@@ -2750,13 +2789,24 @@ class Context(object):
 def cached_auth(entry, fresh_at=None):
     """An AuthToken from a cache entry (None is fine), or None if it is unusable or, when
     fresh_at is given, not fresh at that time."""
-    try:
-        requested, expires = entry_times(entry)
-        if fresh_at is not None and not is_fresh(requested, expires, fresh_at):
-            return None
-        return AuthToken(entry["AuthorizationToken"], expires, entry.get("ProxyEndpoint") or "")
-    except (KeyError, TypeError, ValueError, AWSError):
+    auth, requested = entry_auth(entry)
+    if auth is None or fresh_at is not None and not fresh_at < auth.fresh_until(requested):
         return None
+    return auth
+
+
+def entry_auth(entry):
+    """(AuthToken, requested at) of a cache entry, or (None, None) when it is unreadable."""
+    try:
+        requested, valid_until = entry_times(entry)
+        token_expires = valid_until
+        if "TokenExpiresAt" in entry:
+            token_expires = max(valid_until, parse_timestamp(entry["TokenExpiresAt"]))
+        credentials_expiry = valid_until if token_expires > valid_until else None
+        return AuthToken(entry["AuthorizationToken"], token_expires, entry.get("ProxyEndpoint") or "",
+                         credentials_expiry), requested
+    except (KeyError, TypeError, ValueError, AWSError):
+        return None, None
 
 
 def registry_credentials(ctx, registry, settings=None):
@@ -2814,6 +2864,7 @@ def fetch_token(ctx, registry, source, stale_entry):
     try:
         credentials = source.fetch(ctx)
         auth = get_authorization_token(ctx, registry, credentials)
+        auth.credentials_expiry = credentials.expiry
     except HelperError as error:
         fallback = cached_auth(stale_entry)
         if fallback is not None and not registry.is_public and entry_is_unexpired(stale_entry, time.time()):
@@ -2821,8 +2872,9 @@ def fetch_token(ctx, registry, source, stale_entry):
                 error, registry.host, stale_entry.get("ExpiresAt")))
             return fallback, False
         raise
-    ctx.log.info("fetched a token for %s with %s; it expires at %s" % (
-        registry.host, source.describe(), format_expiry(auth.expires_at)))
+    ctx.log.info("fetched a token for %s with %s; it expires at %s%s" % (
+        registry.host, source.describe(), format_expiry(auth.valid_until),
+        " (when the credentials that minted it do)" if auth.limited_by_credentials else ""))
     return auth, True
 
 
@@ -3227,16 +3279,22 @@ def kubelet_response(ctx, request):
         auth = token_for_source(ctx, registry, source)
     else:
         auth = registry_credentials(ctx, registry, settings)
-    response = {
+    # Exactly the fields of the kubelet's CredentialProviderResponse, which it decodes strictly
+    # (how service-account tokens are cached is its own CredentialProviderConfig's
+    # tokenAttributes.cacheType, not the plugin's answer).
+    return {
         "kind": "CredentialProviderResponse",
         "apiVersion": api_version,
         "cacheKeyType": "Registry",
-        "cacheDuration": format_go_duration((auth.expires_at - time.time()) / 2),
+        "cacheDuration": format_go_duration(kubelet_cache_seconds(auth, time.time())),
         "auth": {authority: {"username": auth.username, "password": auth.password}},
     }
-    if isinstance(token, str) and token:
-        response["serviceAccountTokenCacheType"] = "ServiceAccount"
-    return response
+
+
+def kubelet_cache_seconds(auth, now):
+    """How long the kubelet may reuse the answer: half the token's remaining life, as the
+    upstream provider says, and never past EXPIRY_MARGIN_SECONDS before it stops working."""
+    return max(0.0, min((auth.expires_at - now) / 2, auth.valid_until - EXPIRY_MARGIN_SECONDS - now))
 
 
 # With no action, how long stdin may stay silent before the helper decides that no kubelet
@@ -3688,17 +3746,28 @@ def cache_report(ctx, registry, source):
     lines = ["  token cache: %s (%d entries)" % (cache.path, len(registries))]
     if registry is not None and source is not None:
         entry = cache.lookup(cache_keys(registry, source))
+        auth, requested = entry_auth(entry)
         if entry is None:
             lines.append("  this registry: no cached token")
+        elif auth is None:
+            lines.append("  this registry: unreadable cache entry (it will be replaced)")
         else:
-            try:
-                requested, expires = entry_times(entry)
-                lines.append("  this registry: token cached %d min ago, expires %s (%s)" % (
-                    (time.time() - requested) // 60, entry.get("ExpiresAt"),
-                    "fresh" if is_fresh(requested, expires, time.time()) else "due for refresh"))
-            except ValueError:
-                lines.append("  this registry: unreadable cache entry (it will be replaced)")
+            now = time.time()
+            lines.append("  this registry: token cached %d min ago, %s; %s" % (
+                (now - requested) // 60, expiry_limit(auth),
+                "fresh until %s" % format_expiry(auth.fresh_until(requested))
+                if now < auth.fresh_until(requested) else "due for refresh"))
     return lines
+
+
+def expiry_limit(auth):
+    """Which of the token's two ends comes first, for doctor."""
+    if auth.limited_by_credentials:
+        return "usable until %s, when the credentials that minted it expire (the token itself lasts until %s)" % (
+            format_expiry(auth.valid_until), format_expiry(auth.expires_at))
+    return "usable until %s, the token's own expiry%s" % (
+        format_expiry(auth.expires_at), "" if auth.credentials_expiry is None else
+        " (its credentials last until %s)" % format_expiry(auth.credentials_expiry))
 
 
 def action_doctor(ctx, streams, args):
@@ -3748,8 +3817,7 @@ def action_doctor(ctx, streams, args):
     if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
         try:
             auth = token_for_source(ctx, registry, source)
-            out.append("token: OK, user %s, expires %s" % (
-                auth.username, format_expiry(auth.expires_at)))
+            out.append("token: OK, user %s, %s" % (auth.username, expiry_limit(auth)))
         except HelperError as error:
             problem = error
             out.append("token: FAILED: %s" % error)
