@@ -26,9 +26,10 @@ How a ``get`` works, in the order the sections of this file follow:
    docker protocol's not-found answer on stdout, with a one-line reason on stderr and in the
    log (LOG), and never a traceback.
 
-Only the warm path is imported at start-up: ``ssl``, ``urllib``, ``http.client``,
-``subprocess``, ``json``, ``hashlib`` and ``xml`` are imported inside the functions that make a
-network call or spawn a process, because every ``docker pull`` pays for start-up.
+Only the warm path is imported at start-up: ``socket``, ``ssl``, ``subprocess`` and ``xml`` are
+imported inside the functions that make a network call or spawn a process, because every
+``docker pull`` pays for start-up; and the cold path avoids ``urllib``, ``http.client``, ``json``,
+``hashlib`` and ``hmac`` altogether (HTTP, SIGV4 and the JSON helpers are small and local).
 """
 
 import os
@@ -128,6 +129,7 @@ ECR_SUFFIXES = {
 }
 
 DIGITS = frozenset("0123456789")
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 REGION_CHARS = ALNUM | frozenset("-_")
 ACCOUNT_ID_LENGTH = 12
@@ -1399,12 +1401,35 @@ def split_url(url):
     return scheme.lower(), host.lower(), port, rest
 
 
+def ipv4_numbers(text):
+    """The four numbers of a dotted-quad IPv4 literal as inet_pton reads it (no leading zeros,
+    no short forms such as 127.1, which a resolver would take another way), or None."""
+    parts = text.split(".")
+    if len(parts) != 4 or not all(part and len(part) <= 3 and DIGITS.issuperset(part) and
+                                  (part == "0" or part[0] != "0") and int(part) < 256 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
+def ipv6_groups(text):
+    """The eight 16-bit groups of an IPv6 literal (1-4 hex digits each, at most one "::"),
+    or None."""
+    head, double, tail = text.partition("::")
+    left, right = head.split(":") if head else [], tail.split(":") if tail else []
+    groups = left + right
+    missing = 8 - len(groups)
+    if "::" in tail or not all(group and len(group) <= 4 and HEX_DIGITS.issuperset(group) for group in groups) \
+            or missing < (1 if double else 0) or (missing and not double):
+        return None
+    return [int(group, 16) for group in left] + [0] * missing + [int(group, 16) for group in right]
+
+
 def is_loopback_address(host):
-    """127.0.0.0/8 or ::1 written as an IP literal (no DNS lookup, as botocore)."""
-    parts = host.split(".")
-    if len(parts) == 4 and parts[0] == "127" and all(p and DIGITS.issuperset(p) and int(p) < 256 for p in parts):
-        return True
-    return host in ("::1", "0:0:0:0:0:0:0:1")
+    """127.0.0.0/8 or ::1 written as a strict IP literal (no DNS lookup, as botocore)."""
+    numbers = ipv4_numbers(host)
+    if numbers is not None:
+        return numbers[0] == 127
+    return ipv6_groups(host) == [0] * 7 + [1]
 
 
 def container_source(env):
@@ -1500,12 +1525,11 @@ def sts_endpoint(ctx):
 
 def sts_call(ctx, action, params, credentials):
     """AssumeRole (signed with the source credentials) or AssumeRoleWithWebIdentity (unsigned)."""
-    from urllib.parse import urlencode
-
     url, region = sts_endpoint(ctx)
-    body = urlencode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
+    body = form_encode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    response = aws_call(ctx, "STS " + action, url, headers, body, credentials, region, "sts", sts_error)
+    response = aws_call(ctx, "STS " + action, url, headers, body, credentials, region, "sts",
+                        lambda r: answer_error(r, "STS"))
     result = xml_fields(response.body, ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn"))
     if result is None:
         raise AWSError("STS %s answered something that is not its XML response" % action)
@@ -1530,12 +1554,6 @@ def xml_fields(body, names):
         if local in names and local not in found:
             found[local] = (element.text or "").strip()
     return found
-
-
-def sts_error(response):
-    """An AWSError from an STS XML error body."""
-    fields = xml_fields(response.body, ("Code", "Message")) or {}
-    return aws_error("STS", response.status, fields.get("Code") or "", fields.get("Message") or "")
 
 
 def sso_token_path(ctx, source):
@@ -1596,7 +1614,7 @@ def refresh_sso_token(ctx, source, path, document):
                        "clientSecret": document["clientSecret"], "refreshToken": document["refreshToken"]})
     try:
         response = aws_call(ctx, "SSO OIDC CreateToken", url + "/token", {"Content-Type": "application/json"},
-                            body, None, source.region, "sso-oauth", json_error)
+                            body, None, source.region, "sso-oauth", answer_error)
         answer = json_loads(response.body)
         token, lifetime = answer["accessToken"], answer["expiresIn"]
         if not isinstance(token, str) or not isinstance(lifetime, (int, float)):
@@ -1619,15 +1637,13 @@ def refresh_sso_token(ctx, source, path, document):
 
 def sso_role_credentials(ctx, source):
     """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
-    from urllib.parse import urlencode
-
     token = load_sso_token(ctx, source)
     base = endpoint_override(ctx.env, "SSO") or "https://portal.sso.%s.amazonaws.com" % source.region
-    url = base + "/federation/credentials?" + urlencode([("account_id", source.account_id),
+    url = base + "/federation/credentials?" + form_encode([("account_id", source.account_id),
                                                           ("role_name", source.role_name)])
     try:
         response = aws_call(ctx, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
-                            source.region, "awsssoportal", lambda r: json_error(r, "SSO"), method="GET")
+                            source.region, "awsssoportal", lambda r: answer_error(r, "SSO"), method="GET")
     except AWSError as error:
         if error.status in (401, 403):
             raise CredentialsError("SSO refused the cached token for profile %s (%s); %s" % (
@@ -1958,11 +1974,33 @@ UNSIGNED_HEADERS = frozenset(("authorization", "connection", "expect", "keep-ali
                               "user-agent", "x-amzn-trace-id"))
 
 
-def uri_encode(text, safe=""):
-    """RFC 3986 percent-encoding: unreserved characters stay, the rest is %XX in upper case."""
-    from urllib.parse import quote
+# RFC 3986 unreserved characters, as byte values: never percent-encoded.
+URI_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
-    return quote(text, safe="-_.~" + safe)
+
+def uri_encode(text, safe=""):
+    """RFC 3986 percent-encoding of the UTF-8 bytes: unreserved characters (and safe) stay,
+    the rest is %XX in upper case (by hand: urllib.parse imports re)."""
+    keep = URI_UNRESERVED | frozenset(safe.encode("ascii"))
+    return "".join(chr(byte) if byte in keep else "%%%02X" % byte for byte in bytearray(text.encode("utf-8")))
+
+
+def percent_decode(text):
+    """%XX sequences decoded as UTF-8 (invalid bytes replaced); a stray % stays as it is."""
+    pieces = text.split("%")
+    data = bytearray(pieces[0].encode("utf-8"))
+    for piece in pieces[1:]:
+        if len(piece) >= 2 and HEX_DIGITS.issuperset(piece[:2]):
+            data.append(int(piece[:2], 16))
+            data += piece[2:].encode("utf-8")
+        else:
+            data += b"%" + piece.encode("utf-8")
+    return data.decode("utf-8", "replace")
+
+
+def form_encode(pairs):
+    """application/x-www-form-urlencoded (and query strings) from (name, value) pairs."""
+    return "&".join("%s=%s" % (uri_encode(name), uri_encode(value)) for name, value in pairs)
 
 
 def canonical_uri(path):
@@ -1982,12 +2020,10 @@ def canonical_uri(path):
 
 def canonical_query(query):
     """Query parameters decoded, re-encoded, sorted by name then value."""
-    from urllib.parse import unquote
-
     pairs = []
     for item in query.split("&") if query else ():
         name, _, value = item.partition("=")
-        pairs.append((uri_encode(unquote(name)), uri_encode(unquote(value))))
+        pairs.append((uri_encode(percent_decode(name)), uri_encode(percent_decode(value))))
     return "&".join("%s=%s" % pair for pair in sorted(pairs))
 
 
@@ -2005,34 +2041,42 @@ def canonical_headers(header_pairs):
     return block, ";".join(names)
 
 
-def hmac_sha256(key, text):
-    import hmac
-    import hashlib
+# HMAC (RFC 2104) over SHA-256 by hand, since the hmac module imports hashlib, which loads
+# OpenSSL's digests: the key XOR-ed with these pads, padded to the 64-byte block.
+HMAC_BLOCK_BYTES = 64
+HMAC_INNER_PAD = bytes(bytearray(byte ^ 0x36 for byte in range(256)))
+HMAC_OUTER_PAD = bytes(bytearray(byte ^ 0x5C for byte in range(256)))
 
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+def hmac_sha256(key, data):
+    if len(key) > HMAC_BLOCK_BYTES:
+        key = sha256_digest(key)
+    key = key.ljust(HMAC_BLOCK_BYTES, b"\0")
+    inner = sha256_digest(key.translate(HMAC_INNER_PAD) + data)
+    return sha256_digest(key.translate(HMAC_OUTER_PAD) + inner)
 
 
 def signing_key(secret_key, date, region, service):
-    key = hmac_sha256(("AWS4" + secret_key).encode("utf-8"), date)
+    key = hmac_sha256(("AWS4" + secret_key).encode("utf-8"), date.encode("utf-8"))
     for part in (region, service, "aws4_request"):
-        key = hmac_sha256(key, part)
+        key = hmac_sha256(key, part.encode("utf-8"))
     return key
 
 
 def sigv4_parts(method, path, query, header_pairs, body, credentials, region, service, amz_date):
     """(canonical request, string to sign, signature, Authorization value) of a request whose
     header_pairs already hold Host, X-Amz-Date and any X-Amz-Security-Token."""
-    import hashlib
-    import hmac
+    import binascii
 
     header_block, signed_names = canonical_headers(header_pairs)
-    payload_hash = hashlib.sha256(body or b"").hexdigest()
+    payload_hash = binascii.hexlify(sha256_digest(body or b"")).decode("ascii")
     request = "\n".join((method.upper(), canonical_uri(path), canonical_query(query), header_block,
                          signed_names, payload_hash))
     scope = "%s/%s/%s/aws4_request" % (amz_date[:8], region, service)
-    to_sign = "\n".join((SIGV4_ALGORITHM, amz_date, scope, hashlib.sha256(request.encode("utf-8")).hexdigest()))
+    request_hash = binascii.hexlify(sha256_digest(request.encode("utf-8"))).decode("ascii")
+    to_sign = "\n".join((SIGV4_ALGORITHM, amz_date, scope, request_hash))
     key = signing_key(credentials.secret_key, amz_date[:8], region, service)
-    signature = hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    signature = binascii.hexlify(hmac_sha256(key, to_sign.encode("utf-8"))).decode("ascii")
     authorization = "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
         SIGV4_ALGORITHM, credentials.access_key, scope, signed_names, signature)
     return request, to_sign, signature, authorization
@@ -2061,8 +2105,15 @@ def sign_request(method, url, headers, body, credentials, region, service, now=N
 
 
 # ============================================================================================
-# HTTP (urllib: honours HTTPS_PROXY/NO_PROXY and AWS_CA_BUNDLE; retries in the standard mode)
+# HTTP (a small HTTP/1.1 client on socket + ssl: proxies, NO_PROXY, CA bundle, no redirects)
 # ============================================================================================
+#
+# Why not urllib or http.client: urllib.request imports http.client, email, datetime, tempfile
+# and re, and http.client alone still brings email and re: 10-15 ms of a cold get whose floor is
+# about 30 ms. The helper needs far less than they offer: one request per connection, answers
+# with Content-Length, chunked or read-to-close bodies, CONNECT tunnels through a proxy, and no
+# redirects, ever. That is the code below. Each exchange (connect, send, every read of the answer)
+# runs against one deadline, so an endpoint that trickles its answer cannot outlast it.
 
 # Standard retry mode: these error codes are worth another try, like HTTP 500/502/503/504.
 RETRYABLE_CODES = frozenset((
@@ -2073,11 +2124,15 @@ RETRYABLE_CODES = frozenset((
     "IDPCommunicationError"))
 RETRYABLE_STATUSES = frozenset((500, 502, 503, 504))
 DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_HTTP_TIMEOUT = 10.0  # connect, and each read, of one attempt
+DEFAULT_HTTP_TIMEOUT = 10.0  # one attempt: connect, send and the whole answer
 DEFAULT_TOTAL_TIMEOUT = 30.0  # all attempts of one AWS call, backoff included
 DEFAULT_RETRY_DELAY = 1.0  # backoff base: attempt n waits rand() * min(delay * 2^(n-1), 20 s)
 MAX_BACKOFF_SECONDS = 20.0
 USER_AGENT = "amazon-ecr-credential-helper/%s ecr-login-python/%s" % (VERSION, VERSION)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_HEAD_BYTES = 64 * 1024  # status line and headers of one answer
+MAX_CHUNK_LINE_BYTES = 1024
+RECEIVE_BYTES = 65536
 
 
 class Response(object):
@@ -2100,87 +2155,306 @@ def environment_proxies(env):
     return proxies
 
 
-def opener_for(ctx, url, use_proxy):
-    """A urllib opener with the proxy (unless NO_PROXY exempts the host) and the CA bundle;
-    openers are kept for the run, since each one loads the CA store."""
-    import urllib.request
-
-    proxies = {}
-    if use_proxy:
-        proxies = environment_proxies(ctx.env)
-        if urllib.request.proxy_bypass_environment(split_url(url)[1], proxies):
-            proxies = {}
-        proxies = dict((scheme, proxies[scheme]) for scheme in ("http", "https") if scheme in proxies)
-    secure = url[:8].lower() == "https://"
-    key = (secure,) + tuple(sorted(proxies.items()))
-    opener = ctx.openers.get(key)
-    if opener is None:
-        opener = ctx.openers[key] = make_opener(ctx, proxies, secure)
-    return opener
+def proxy_bypassed(no_proxy, host, port):
+    """urllib's NO_PROXY rule: "*", or an entry equal to the host (or host:port) or a domain
+    suffix of it; leading dots do not matter."""
+    if no_proxy.strip() == "*":
+        return True
+    for name in no_proxy.lower().split(","):
+        name = name.strip().lstrip(".")
+        if name and (name in (host, "%s:%d" % (host, port)) or host.endswith("." + name)):
+            return True
+    return False
 
 
-def make_opener(ctx, proxies, secure):
-    """An opener; for plain http (IMDS, containers, local endpoints) one whose TLS context
-    trusts nothing, since loading the system CA store costs 20 ms on newer Pythons."""
+def proxy_for(env, scheme, host, port):
+    """(host, port, Proxy-Authorization value or None) of the proxy for this URL, or None."""
+    proxies = environment_proxies(env)
+    url = proxies.get(scheme)
+    if not url or proxy_bypassed(proxies.get("no", ""), host, port):
+        return None
+    if "://" not in url:
+        url = "http://" + url  # "proxy:3128", as urllib reads it
+    proxy_scheme, proxy_host, proxy_port, _ = split_url(url)
+    authority = url.partition("://")[2].split("/", 1)[0]
+    authorization = None
+    if "@" in authority:
+        import binascii
+
+        user, _, password = authority.rsplit("@", 1)[0].partition(":")
+        credentials = "%s:%s" % (percent_decode(user), percent_decode(password))
+        authorization = "Basic " + binascii.b2a_base64(credentials.encode("utf-8"), newline=False).decode("ascii")
+    return proxy_host, url_port(proxy_port, proxy_scheme, url), authorization
+
+
+def url_port(port, scheme, url):
+    if not port:
+        return DEFAULT_PORTS[scheme]
+    if not DIGITS.issuperset(port) or not 0 < int(port) < 65536:
+        raise ConfigError("invalid port %r in %s" % (port[:10], redact_url(url)[:200]))
+    return int(port)
+
+
+def ascii_host(host):
+    """The host as bytes when it is ASCII: socket and ssl then skip the IDNA codec (4 ms)."""
+    try:
+        return host.encode("ascii")
+    except UnicodeError:
+        return host
+
+
+def lazy_ca_directory(env):
+    """The system store as an OpenSSL hashed directory (Debian, Ubuntu, Alpine /etc/ssl/certs),
+    so OpenSSL reads the one or two issuers a chain needs instead of parsing all ~145 roots
+    (20 ms); None where there is none, or SSL_CERT_FILE/SSL_CERT_DIR choose the store."""
     import ssl
-    import urllib.request
 
-    class RefuseRedirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args):
-            return None  # the 3xx reaches http_request as an HTTPError, which refuses it
+    if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
+        return None
+    directory = ssl.get_default_verify_paths().capath
+    try:
+        for name in os.listdir(directory or ""):
+            if len(name) == 10 and name.endswith(".0") and HEX_DIGITS.issuperset(name[:8]):
+                return directory
+    except OSError:
+        pass
+    return None
 
-    handlers = [urllib.request.ProxyHandler(proxies), RefuseRedirects()]
+
+def tls_context(ctx, lazy):
+    """The run's TLS context, made once: AWS_CA_BUNDLE (or ca_bundle) alone when set, else the
+    system store in full; lazy=True: the store read from its hashed directory, or None when
+    there is no such directory or a CA bundle is set."""
+    if lazy not in ctx.tls_contexts:
+        ctx.tls_contexts[lazy] = make_tls_context(ctx, lazy)
+    return ctx.tls_contexts[lazy]
+
+
+def make_tls_context(ctx, lazy):
+    import ssl
+
     ca_bundle = ctx.env.get("AWS_CA_BUNDLE") or ctx.config.setting("ca_bundle")
-    if not secure:
-        handlers.append(urllib.request.HTTPSHandler(context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)))
-    elif ca_bundle:
+    if ca_bundle:
+        if lazy:
+            return None
         try:
-            context = ssl.create_default_context(cafile=ca_bundle)
+            return ssl.create_default_context(cafile=ca_bundle)
         except (IOError, OSError, ssl.SSLError) as error:
             raise ConfigError("cannot load the CA bundle %s (AWS_CA_BUNDLE): %s" % (
                 ca_bundle, getattr(error, "strerror", None) or error))
-        handlers.append(urllib.request.HTTPSHandler(context=context))
-    return urllib.request.build_opener(*handlers)
+    if lazy:
+        directory = lazy_ca_directory(ctx.env)
+        return ssl.create_default_context(capath=directory) if directory else None
+    return ssl.create_default_context()
+
+
+def is_untrusted(error):
+    """A certificate that did not verify (3.6 reports a wrong name as a CertificateError)."""
+    return "CERTIFICATE_VERIFY_FAILED" in str(error) or type(error).__name__ == "CertificateError"
+
+
+class Connection(object):
+    """A socket and what has been received on it; every wait ends at the deadline."""
+
+    def __init__(self, sock, deadline):
+        self.sock = sock
+        self.deadline = deadline
+        self.buffer = b""
+
+    def wait_time(self):
+        remaining = self.deadline - time.time()
+        if remaining <= 0:
+            import socket
+
+            raise socket.timeout("timed out")
+        return remaining
+
+    def send(self, data):
+        self.sock.settimeout(self.wait_time())
+        self.sock.sendall(data)
+
+    def receive(self, limit):
+        """Receive more; False at the end of the stream. ValueError past limit bytes."""
+        if len(self.buffer) > limit:
+            raise ValueError("the answer is larger than %d bytes" % limit)
+        self.sock.settimeout(self.wait_time())
+        data = self.sock.recv(RECEIVE_BYTES)
+        self.buffer += data
+        return bool(data)
+
+    def take(self, count):
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def read_until(self, marker, limit):
+        while True:
+            index = self.buffer.find(marker)
+            if index >= 0:
+                return self.take(index + len(marker))[:-len(marker)]
+            if not self.receive(limit):
+                raise EOFError("the connection closed mid-answer")
+
+    def read_exactly(self, count):
+        while len(self.buffer) < count:
+            if not self.receive(count):
+                raise EOFError("the connection closed mid-answer")
+        return self.take(count)
+
+    def read_to_end(self, limit):
+        while self.receive(limit):
+            pass
+        return self.take(len(self.buffer))
+
+
+def read_head(connection):
+    """(status, headers with lower-case names) of the next final answer; 1xx are skipped."""
+    while True:
+        head = connection.read_until(b"\r\n\r\n", MAX_HEAD_BYTES).decode("latin-1")
+        lines = head.split("\r\n")
+        fields = lines[0].split(None, 2)
+        if len(fields) < 2 or not fields[0].startswith("HTTP/1.") or len(fields[1]) != 3 \
+                or not DIGITS.issuperset(fields[1]):
+            raise ValueError("the answer is not HTTP/1.x")
+        headers = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if colon:
+                name, value = name.strip().lower(), value.strip()
+                headers[name] = headers[name] + ", " + value if name in headers else value
+        status = int(fields[1])
+        if not 100 <= status < 200:
+            return status, headers
+
+
+def read_body(connection, method, status, headers):
+    """The body, by Transfer-Encoding: chunked, Content-Length, or to the end of the stream."""
+    if method == "HEAD" or status in (204, 304):
+        return b""
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        chunks = []
+        total = 0
+        while True:
+            line = connection.read_until(b"\r\n", MAX_CHUNK_LINE_BYTES).split(b";", 1)[0].strip()
+            if not line or not HEX_DIGITS.issuperset(line.decode("latin-1")):
+                raise ValueError("a chunk size is not hexadecimal")
+            size = int(line, 16)
+            total += size
+            if total > MAX_RESPONSE_BYTES:
+                raise ValueError("the answer is larger than %d bytes" % MAX_RESPONSE_BYTES)
+            if not size:
+                while connection.read_until(b"\r\n", MAX_HEAD_BYTES):  # trailer fields, then a blank line
+                    pass
+                return b"".join(chunks)
+            chunks.append(connection.read_exactly(size))
+            if connection.read_exactly(2) != b"\r\n":
+                raise ValueError("a chunk does not end with CRLF")
+    length = headers.get("content-length")
+    if length is None:
+        return connection.read_to_end(MAX_RESPONSE_BYTES)
+    if not length or not DIGITS.issuperset(length):
+        raise ValueError("the Content-Length is not a number")
+    if int(length) > MAX_RESPONSE_BYTES:
+        raise ValueError("the answer is larger than %d bytes" % MAX_RESPONSE_BYTES)
+    return connection.read_exactly(int(length))
+
+
+def encode_head(first_line, headers):
+    """Request line and headers as bytes; a value that could split the head is refused."""
+    lines = [first_line]
+    for name, value in headers:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise AWSError("refusing to send the %s header: it contains a line break" % name)
+        lines.append("%s: %s" % (name, value))
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeError:
+        raise AWSError("refusing to send a request header that is not Latin-1 text")
+
+
+def connect(host, port, deadline):
+    import socket
+
+    sock = socket.create_connection((ascii_host(host), port), timeout=max(deadline - time.time(), 0.001))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # the request goes out in one write anyway
+    return sock
+
+
+def open_tunnel(connection, authority, authorization):
+    """CONNECT through the proxy; the proxy's credentials are sent to it and nowhere else."""
+    headers = [("Host", authority)] + ([("Proxy-Authorization", authorization)] if authorization else [])
+    connection.send(encode_head("CONNECT %s HTTP/1.1" % authority, headers))
+    status, headers = read_head(connection)
+    if status != 200:
+        raise AWSError("the proxy refused the tunnel to %s (HTTP %d)" % (authority, status), code="ConnectionError",
+                       status=status, retryable=status in RETRYABLE_STATUSES)
+
+
+def exchange(method, scheme, host, port, target, headers, body, proxy, deadline, context):
+    """Connect (through the proxy), send one request, return (status, headers, body)."""
+    authority = host_header(scheme, host, str(port))
+    connect_to = proxy[:2] if proxy else (host, port)
+    connection = Connection(connect(connect_to[0], connect_to[1], deadline), deadline)
+    try:
+        if proxy and scheme == "http":
+            target = "http://%s%s" % (authority, target)  # absolute form, as a forward proxy wants
+            if proxy[2]:
+                headers = headers + [("Proxy-Authorization", proxy[2])]
+        elif proxy:
+            open_tunnel(connection, "%s:%d" % (host_header(scheme, host, ""), port), proxy[2])
+        if scheme == "https":
+            name = ascii_host(host) if sys.version_info >= (3, 7) else host  # 3.6 checks names as str
+            connection.sock = context.wrap_socket(connection.sock, server_hostname=name)
+        connection.send(encode_head("%s %s HTTP/1.1" % (method, target), headers) + (body or b""))
+        status, response_headers = read_head(connection)
+        return status, response_headers, read_body(connection, method, status, response_headers)
+    finally:
+        connection.sock.close()
 
 
 def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
-    """One HTTP exchange. A Response for any HTTP status; AWSError (retryable) when there was
-    no answer: refused, dropped, timed out, TLS failure or an oversized body."""
+    """One HTTP exchange on a new connection, all of it within timeout seconds. A Response
+    for any status but a redirect (never followed: credentials go to exactly one host);
+    AWSError when there was no answer: refused, dropped, timed out, TLS failure, a redirect or
+    an oversized body (retryable where another try may succeed)."""
     import socket
-    import urllib.error
-    import urllib.request
-    from http.client import HTTPException
 
-    if not split_url(url)[3]:
-        url += "/"  # the SDKs send "/" for a bare endpoint; a strict proxy wants a path
-    request = urllib.request.Request(url, data=body, method=method)
-    for name, value in headers.items():
-        request.add_header(name, value)
-    request.add_header("User-Agent", USER_AGENT)
+    scheme, host, port, rest = split_url(url)
+    port = url_port(port, scheme, url)
+    where = url.split("?")[0]
+    target = rest.split("#", 1)[0] or "/"  # the SDKs send "/" for a bare endpoint
+    names = set(name.lower() for name in headers)
+    request_headers = ([] if "host" in names else [("Host", host_header(scheme, host, str(port)))]) \
+        + list(headers.items()) + [("User-Agent", USER_AGENT), ("Accept-Encoding", "identity")]
+    if body is not None or method in ("POST", "PUT"):
+        request_headers.append(("Content-Length", str(len(body or b""))))
+    request_headers.append(("Connection", "close"))
+    proxy = proxy_for(ctx.env, scheme, host, port) if use_proxy else None
+    deadline = time.time() + max(timeout, 0.001)
+    lazy = tls_context(ctx, True) if scheme == "https" else None
     try:
-        handle = opener_for(ctx, url, use_proxy).open(request, timeout=max(timeout, 0.001))
-    except urllib.error.HTTPError as error:
-        handle = error
-    except (urllib.error.URLError, socket.timeout, OSError, HTTPException, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
-        # A certificate that does not verify will not verify on the next try either.
-        untrusted = "CERTIFICATE_VERIFY_FAILED" in str(reason)
-        raise AWSError("no answer from %s: %s%s" % (url.split("?")[0], reason, (
-            untrusted_certificate_advice() if untrusted else "")), code="ConnectionError", retryable=not untrusted)
-    try:
-        data = handle.read(MAX_RESPONSE_BYTES + 1)
-    except (socket.timeout, OSError, HTTPException) as error:
-        raise AWSError("the answer from %s broke off: %s" % (url.split("?")[0], error), code="ConnectionError",
+        try:
+            status, response_headers, data = exchange(
+                method, scheme, host, port, target, request_headers, body, proxy, deadline,
+                lazy or (tls_context(ctx, False) if scheme == "https" else None))
+        except (OSError, ValueError) as error:
+            if lazy is None or not is_untrusted(error):
+                raise
+            # The hashed directory may lack a root that the full store has: one more try with
+            # all of them, so the set of trusted roots is exactly the system store's.
+            status, response_headers, data = exchange(method, scheme, host, port, target, request_headers, body,
+                                                      proxy, deadline, tls_context(ctx, False))
+    except socket.timeout:
+        raise AWSError("no complete answer from %s: timed out after %.3gs" % (where, timeout), code="ConnectionError",
                        retryable=True)
-    finally:
-        handle.close()
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise AWSError("the answer from %s is larger than %d bytes" % (url.split("?")[0], MAX_RESPONSE_BYTES))
-    status = getattr(handle, "status", None) or handle.getcode()
-    if 300 <= status < 400:  # botocore never follows one: credentials go to exactly one host
+    except (OSError, EOFError, ValueError) as error:
+        untrusted = is_untrusted(error)  # a certificate that does not verify will not on the next try
+        oversized = "larger than" in str(error)
+        raise AWSError("no answer from %s: %s%s" % (where, getattr(error, "strerror", None) or error, (
+            untrusted_certificate_advice() if untrusted else "")), code="ConnectionError",
+            retryable=not (untrusted or oversized))
+    if 300 <= status < 400:  # botocore never follows one
         raise AWSError("%s answered a redirect (HTTP %d), which is not followed" % (
-            host_header(*split_url(url)[:3]), status), code="Redirect", status=status)
-    response_headers = dict((name.lower(), value) for name, value in handle.headers.items())
+            host_header(scheme, host, str(port)), status), code="Redirect", status=status)
     return Response(status, response_headers, data)
 
 
@@ -2202,14 +2476,19 @@ def aws_error(service, status, code, message):
     return AWSError("%s answered %s" % (service, reason), code=code, status=status, retryable=retryable)
 
 
-def json_error(response, service="AWS"):
-    """An AWSError from a JSON error body ({"__type": ..., "message": ...})."""
+def answer_error(response, service="AWS"):
+    """An AWSError from an error answer in any form AWS gives one: a JSON body ({"__type" or
+    "code", "message"}), an XML body (<Code>, <Message>: STS, and ECR behind some proxies or
+    moto), or only the x-amzn-ErrorType header."""
     try:
         document = json_loads(response.body)
     except ValueError:
         document = None
     if not isinstance(document, dict):
         document = {}
+        if response.body.lstrip()[:1] == b"<":
+            fields = xml_fields(response.body, ("Code", "Message")) or {}
+            document = {"code": fields.get("Code"), "message": fields.get("Message")}
     code = document.get("__type") or document.get("code") or response.headers.get("x-amzn-errortype") or ""
     message = document.get("message") or document.get("Message") or ""
     return aws_error(service, response.status, str(code), str(message))
@@ -2319,7 +2598,7 @@ def get_authorization_token(ctx, registry, credentials):
     what = "ECR Public" if registry.is_public else "ECR"
     headers = {"Content-Type": JSON_11, "X-Amz-Target": target}
     response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(registry, ctx.env), headers, body,
-                        credentials, registry.region, service, lambda r: json_error(r, what))
+                        credentials, registry.region, service, lambda r: answer_error(r, what))
     try:
         data = json_loads(response.body)["authorizationData"]
     except (ValueError, KeyError, TypeError):
@@ -2732,7 +3011,7 @@ class Context(object):
         self.log = Log(env, self.secrets)
         self.region = None
         self.api_suffix = "amazonaws.com"
-        self.openers = {}
+        self.tls_contexts = {}
         self._config = None
         if profile:
             self.select_profile(profile)
