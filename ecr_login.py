@@ -495,6 +495,40 @@ def json_string(value):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def json_dumps(document, indent=None):
+    """JSON as UTF-8 bytes without the json package: compact, or laid out as
+    json.dumps(indent=...) does; objects keep their order, strings are written by json_string."""
+    return json_text(document, indent, 1).encode("utf-8")
+
+
+def json_text(value, indent, depth):
+    if isinstance(value, str):
+        return json_string(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("%r is not a JSON number" % value)
+        return float.__repr__(value)
+    if isinstance(value, dict):
+        items = ["%s%s%s" % (json_string(key), ":" if indent is None else ": ", json_text(item, indent, depth + 1))
+                 for key, item in value.items()]
+        opening, closing = "{", "}"
+    elif isinstance(value, (list, tuple)):
+        items = [json_text(item, indent, depth + 1) for item in value]
+        opening, closing = "[", "]"
+    else:
+        raise TypeError("%s cannot be written as JSON" % type(value).__name__)
+    if not items:
+        return opening + closing
+    if indent is None:
+        return opening + ",".join(items) + closing
+    inner, outer = "\n" + " " * (indent * depth), "\n" + " " * (indent * (depth - 1))
+    return opening + inner + ("," + inner).join(items) + outer + closing
+
+
 # ============================================================================================
 # CONFIG FILES (~/.aws/config and ~/.aws/credentials, by the cross-SDK profile-file rules)
 # ============================================================================================
@@ -2494,12 +2528,6 @@ def answer_error(response, service="AWS"):
     return aws_error(service, response.status, str(code), str(message))
 
 
-def json_dumps(document):
-    import json
-
-    return json.dumps(document, separators=(",", ":")).encode("utf-8")
-
-
 def aws_call(ctx, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
     """An AWS API call with standard-mode retries inside an overall deadline; re-signed on
     every attempt. Returns a 2xx Response or raises the last AWSError."""
@@ -2832,15 +2860,13 @@ class TokenCache(object):
 
     def store(self, key, entry, now):
         """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
-        import json
-
         registries = self.load()
         registries = dict((name, value) for name, value in registries.items() if entry_is_unexpired(value, now))
         registries[key] = entry
         for value in registries.values():
             value.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
         document = {"Registries": dict(sorted(registries.items())), "Version": CACHE_VERSION}
-        write_private_file(self.path, json.dumps(document, indent=2).encode("utf-8"))
+        write_private_file(self.path, json_dumps(document, indent=2))
 
     def lock(self, timeout):
         return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)

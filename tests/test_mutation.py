@@ -40,7 +40,8 @@ MUTANTS = (
     ("X-Amz-Date 20 minutes behind the clock",
      'utc_fields(time.time() if now is None else now)', 'utc_fields(time.time() - 1200 if now is None else now)'),
     ("body left out of the payload hash",
-     'payload_hash = hashlib.sha256(body or b"").hexdigest()', 'payload_hash = hashlib.sha256(b"").hexdigest()'),
+     'payload_hash = binascii.hexlify(sha256_digest(body or b""))',
+     'payload_hash = binascii.hexlify(sha256_digest(b""))'),
 )
 
 # What the fake answers when it refuses a signature (ECR, ECR Public, STS).
