@@ -3039,6 +3039,7 @@ class Context(object):
         self.api_suffix = "amazonaws.com"
         self.tls_contexts = {}
         self._config = None
+        self.program = ""  # the path this copy was run as, for doctor's look at PATH
         if profile:
             self.select_profile(profile)
 
@@ -4075,63 +4076,177 @@ def expiry_limit(auth):
         " (its credentials last until %s)" % format_expiry(auth.credentials_expiry))
 
 
+def same_program(path, other):
+    """True when two paths run the same helper: one file, or two copies of the same bytes."""
+    try:
+        if os.path.samefile(path, other):
+            return True
+        if os.path.getsize(path) != os.path.getsize(other):
+            return False
+        with open(path, "rb") as first, open(other, "rb") as second:
+            return first.read(MAX_CONFIG_FILE_BYTES) == second.read(MAX_CONFIG_FILE_BYTES)
+    except (IOError, OSError):
+        return False
+
+
+def describe_program(path):
+    """What kind of program a file is, for saying which helper shadows this one."""
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except (IOError, OSError):
+        return "unreadable"
+    if magic == b"\x7fELF" or magic[:2] == b"MZ" or magic in (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):
+        return "a compiled program: the Go helper?"
+    return "a script, another version of this helper?" if magic[:2] == b"#!" else "not this helper"
+
+
+def same_host(server_url, host):
+    """True when a server URL (a credHelpers key, say) names host."""
+    try:
+        return server_url_host(server_url) == host
+    except NotECRError:
+        return False
+
+
+def docker_report(ctx, host):
+    """(lines, verdict) about whether the Docker CLI will run this helper for host: the config
+    file it reads, the credHelpers or credsStore entry that routes host, and the executable
+    that entry names as the first on PATH. The verdict is 'OK' or what to fix."""
+    try:
+        path = docker_config_path(ctx.env)
+        document, mode = read_json_object(path)
+    except ConfigError as error:
+        return ["docker: %s" % error], "fix: %s" % error
+    lines = ["docker config: %s (%s%s)" % (path, "found" if mode is not None else "not found",
+                                           ", from DOCKER_CONFIG" if ctx.env.get("DOCKER_CONFIG") else "")]
+    helpers = document.get("credHelpers")
+    helpers = helpers if isinstance(helpers, dict) else {}
+    if helpers.get(host):
+        helper, route = helpers[host], "credHelpers[%s]" % host
+    else:
+        helper, route = document.get("credsStore"), "credsStore"
+    configure = "%s configure %s" % (PROGRAM, host)
+    if not isinstance(helper, str) or not helper:
+        wrong_keys = [key for key in helpers if key != host and same_host(key, host)]
+        if wrong_keys:
+            return lines, "fix: credHelpers has %r, but Docker looks up the bare host %s; run: %s" % (
+                wrong_keys[0], host, configure)
+        return lines, "fix: Docker routes %s to no helper (it would use its own store); run: %s" % (host, configure)
+    lines.append("  %s: %s" % (route, helper))
+    if helper != DOCKER_HELPER_NAME and not helper.startswith(DOCKER_HELPER_NAME + "-"):
+        return lines, "fix: Docker asks docker-credential-%s for %s, not this helper; run: %s" % (helper, host, configure)
+    program = DOCKER_HELPER_PREFIX + helper
+    found = path_lookup(ctx.env, program)
+    if found is None:
+        return lines, "fix: " + missing_helper_note(ctx.env, helper)[len("note: "):]
+    lines.append("  first %s on PATH: %s" % (program, found))
+    if ctx.program and not same_program(found, ctx.program):
+        return lines, "fix: %s is not this helper (%s, %s); put %s before it on PATH, or replace it" % (
+            found, describe_program(found), ctx.program, os.path.dirname(os.path.abspath(ctx.program)))
+    return lines, "Docker will use %s for %s: OK" % (found, host)
+
+
+def fresh_in_cache(ctx, registry, source):
+    """True when the token cache holds a fresh token for registry and source."""
+    cache = ctx.token_cache()
+    if cache is None:
+        return False
+    return cached_auth(cache.lookup(cache_keys(registry, source, legacy=not go_fips_mode(ctx.env))),
+                       fresh_at=time.time()) is not None
+
+
+def credentials_advice(source, problem, unconfigured):
+    """What to do about missing or failing credentials, or "" when there is nothing to say."""
+    if unconfigured or isinstance(problem, CredentialsError) and source is None:
+        return NEWCOMER_ADVICE
+    if isinstance(source, SSOSource) and isinstance(problem, CredentialsError):
+        return ("The SSO session of profile %s needs a new login: aws sso login --profile %s\n"
+                "Then run:   %s doctor again." % (source.profile, source.profile, PROGRAM))
+    return ""
+
+
 def action_doctor(ctx, streams, args):
-    """doctor [REGISTRY]: explain what the helper would do, and try it. Never shows a secret."""
-    args = parse_args(args)[1]
+    """doctor [--no-cache] [REGISTRY]: explain what the helper would do, and try it; each line
+    is printed as soon as it is known. Never shows a secret."""
+    options, args = parse_args(args, flags=("--no-cache",))
     if len(args) > 1:
         raise UsageError("name at most one registry")
-    out = []
-    out.append("%s %s on Python %s (%s)" % (PROGRAM, VERSION, sys.version.split()[0], sys.executable))
+
+    def say(line):
+        streams.out(redact(line, ctx.secrets) + "\n")
+
+    say("%s %s on Python %s (%s)" % (PROGRAM, VERSION, sys.version.split()[0], sys.executable))
     registry = settings = source = None
     problem = None
     try:
         if args:
             registry, settings = resolve_registry(ctx, args[0])
-            out.append("registry: %s: %s account %s in %s%s" % (
+            say("registry: %s: %s account %s in %s%s" % (
                 registry.host, "ECR Public" if registry.is_public else "private ECR", registry.account or "-",
                 registry.region, " (FIPS)" if registry.fips else ""))
-            out.append("  API endpoint: %s" % ecr_endpoint(registry, ctx.env))
+            if region_hint(registry):
+                say("  hint: %s" % region_hint(registry))
+            say("  API endpoint: %s" % ecr_endpoint(registry, ctx.env))
             if settings:
-                out.append("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
+                say("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
                     "%s=%s" % item for item in sorted(settings.items()))))
             select_host_profile(ctx, settings)
         config = ctx.config
-        out.append("profile: %s (%s)" % (config.profile_name, "from AWS_PROFILE/AWS_DEFAULT_PROFILE or the "
-                                         "helper's name" if config.profile_explicit else "default"))
+        say("profile: %s (%s)" % (config.profile_name, "from AWS_PROFILE/AWS_DEFAULT_PROFILE or the "
+                                  "helper's name" if config.profile_explicit else "default"))
         for label, path in (("config file", config.config_path), ("credentials file", config.credentials_path)):
-            out.append("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
-        out.append("credential sources, in the order they are tried:")
-        out.extend(chain_report(ctx))
+            say("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
+        say("credential sources, in the order they are tried:")
+        for line in chain_report(ctx):
+            say(line)
         if registry is not None:
             source = plan_for_registry(ctx, registry, settings)
         else:
             source = plan_credentials(ctx)
-        out.append("  => %s" % source.describe())
+        say("  => %s" % source.describe())
     except HelperError as error:
         problem = error
-        out.append("  => %s" % error)
+        say("  => %s" % error)
     for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
                      "AWS_CA_BUNDLE"):
         if ctx.env.get(variable):
-            out.append("%s=%s" % (variable, redact_url(ctx.env[variable])))
-    out.extend(cache_report(ctx, registry, source))
-    out.append("log: %s (level %s)" % (ctx.log.path or "off", [
+            say("%s=%s" % (variable, redact_url(ctx.env[variable])))
+    for line in cache_report(ctx, registry, source):
+        say(line)
+    say("log: %s (level %s)" % (ctx.log.path or "off", [
         name for name, value in LOG_LEVELS.items() if value == ctx.log.level][0]))
+    verdict = None
+    if args:
+        lines, verdict = docker_report(ctx, server_url_host(args[0]))
+        for line in lines:
+            say(line)
     unconfigured = isinstance(source, IMDSSource) and not os.path.isfile(ctx.config.config_path or "") and \
         not os.path.isfile(ctx.config.credentials_path or "") and not ctx.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
     if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
+        cached = "--no-cache" not in options and fresh_in_cache(ctx, registry, source)
+        if not cached:
+            say("asking ECR for a token (up to %g s for each AWS call)..." % ctx.total_timeout)
         try:
-            auth = token_for_source(ctx, registry, source)
-            out.append("token: OK, user %s, %s" % (auth.username, expiry_limit(auth)))
+            if "--no-cache" in options:
+                auth = fetch_token(ctx, registry, source, None)[0]
+            else:
+                auth = token_for_source(ctx, registry, source)
+            say("token: OK from %s, user %s, %s" % (
+                "the cache (--no-cache asks AWS)" if cached else "AWS", auth.username, expiry_limit(auth)))
         except HelperError as error:
             problem = error
-            out.append("token: FAILED: %s" % error)
+            say("token: FAILED: %s" % error)
     elif problem is None and registry is None:
-        out.append("token: not tried (name a registry: %s doctor ACCOUNT.dkr.ecr.REGION.amazonaws.com)" % PROGRAM)
-    if unconfigured or isinstance(problem, CredentialsError):
-        out.append(NEWCOMER_ADVICE)
+        say("token: not tried (name a registry: %s doctor ACCOUNT.dkr.ecr.REGION.amazonaws.com)" % PROGRAM)
+    advice = credentials_advice(source, problem, unconfigured)
+    if advice:
+        say(advice)
         problem = problem or CredentialsError("no credentials configured")
-    streams.out(redact("\n".join(out), ctx.secrets) + "\n")
+    if verdict is not None:
+        if problem is not None and verdict.endswith(": OK"):
+            verdict = "fix: the credentials (above); Docker's side is right: it %s" % verdict[len("Docker "):-4]
+        say("verdict: %s" % verdict)
     return 1 if problem is not None or registry is None and source is None else 0
 
 
@@ -4157,9 +4272,11 @@ ACTIONS = {
     "version": action_version,
 }
 DOCTOR_USAGE = """\
-usage: %s doctor [REGISTRY]
+usage: %s doctor [--no-cache] [REGISTRY]
 Explains which AWS credentials, profile, cache and log the helper uses and, given a registry,
-tries to get a token for it (it never prints the token or a secret).
+whether Docker will run this helper for it, and tries to get a token (never printing it or a
+secret). The token comes from the cache when it holds a fresh one; --no-cache asks AWS.
+The exit status is 0 when a token was had.
 """ % PROGRAM
 # Commands beyond the docker protocol, with their usage; they take arguments.
 COMMANDS = {
@@ -4197,8 +4314,10 @@ def run(argv, env, streams):
         return action_kubelet(Context(env), streams, args)
     if args and args[0] in COMMANDS:
         command, usage = COMMANDS[args[0]]
+        ctx = Context(env, profile)
+        ctx.program = argv[0]
         try:
-            return command(Context(env, profile), streams, args[1:])
+            return command(ctx, streams, args[1:])
         except HelpRequest:
             streams.out(usage)
             return 0

@@ -9,6 +9,7 @@ PATH kept, no AWS_* inherited, IMDS off, short timeouts, every endpoint at the l
 and its own HOME.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -1080,6 +1081,105 @@ class DoctorTest(FeatureCase):
         self.assertIn("is not authorized", result.out)
         self.assert_no_traceback(result)
         self.assert_no_secrets(result.out + result.err, ENV_KEYS[0], ENV_KEYS[1])
+
+
+    # ---- Docker's side: the config Docker reads, the route for the registry, the program on PATH
+
+    def doctor_with_docker(self, docker_config, *args, **extra):
+        """doctor for HOST with env keys, a Docker config (a dict, or None for none) and this
+        zipapp (with its -prod copy) on PATH after any directories in extra["before"]."""
+        before = extra.pop("before", [])
+        if docker_config is not None:
+            write_file(self.home_path(".docker", "config.json"), json.dumps(docker_config))
+        path = os.pathsep.join(before + [self.dist, os.environ.get("PATH", os.defpath)])
+        return self.run_app(["doctor"] + list(args) + [HOST], self.env_with_keys(PATH=path, **extra))
+
+    def verdict(self, result):
+        last = result.out.rstrip("\n").split("\n")[-1]
+        self.assertTrue(last.startswith("verdict: "), result)
+        return last[len("verdict: "):]
+
+    def test_a_routed_registry_gets_an_ok_verdict_naming_the_program(self):
+        for config in ({"credHelpers": {HOST: "ecr-login"}}, {"credsStore": "ecr-login"}):
+            with self.subTest(config):
+                result = self.doctor_with_docker(config)
+                self.assertEqual((result.code, result.err), (0, ""), result)
+                self.assertIn("docker config: %s (found)" % self.home_path(".docker", "config.json"), result.out)
+                self.assertEqual(self.verdict(result), "Docker will use %s for %s: OK" % (self.app, HOST))
+
+    def test_docker_config_variable_is_the_config_doctor_reads(self):
+        directory = self.home_path("ci-docker")
+        write_file(os.path.join(directory, "config.json"), json.dumps({"credHelpers": {HOST: "ecr-login"}}))
+        result = self.doctor_with_docker({"credHelpers": {}}, DOCKER_CONFIG=directory)
+        self.assertIn("docker config: %s (found, from DOCKER_CONFIG)" % os.path.join(directory, "config.json"),
+                      result.out)
+        self.assertTrue(self.verdict(result).endswith(": OK"), result)
+
+    def test_a_registry_docker_does_not_route_here_gets_the_fix(self):
+        cases = [
+            (None, "routes %s to no helper" % HOST),
+            ({"auths": {}}, "routes %s to no helper" % HOST),
+            ({"credsStore": "desktop"}, "Docker asks docker-credential-desktop for %s, not this helper" % HOST),
+            ({"credHelpers": {"https://" + HOST: "ecr-login"}}, "Docker looks up the bare host"),
+        ]
+        for config, fix in cases:
+            with self.subTest(config):
+                if os.path.exists(self.home_path(".docker", "config.json")):
+                    os.unlink(self.home_path(".docker", "config.json"))
+                result = self.doctor_with_docker(config)
+                self.assertEqual(result.code, 0, "the token still works: %r" % result)
+                verdict = self.verdict(result)
+                self.assertTrue(verdict.startswith("fix: "), verdict)
+                self.assertIn(fix, verdict)
+                self.assertIn("%s configure %s" % (PROGRAM, HOST), verdict)
+
+    def test_a_go_helper_earlier_on_path_is_named_as_the_trap(self):
+        shadow = self.home_path("usr-bin")
+        write_file(os.path.join(shadow, PROGRAM), b"\x7fELF\x02\x01\x01" + b"\x00" * 100, 0o755)
+        result = self.doctor_with_docker({"credHelpers": {HOST: "ecr-login"}}, before=[shadow])
+        self.assertIn("first %s on PATH: %s" % (PROGRAM, os.path.join(shadow, PROGRAM)), result.out)
+        verdict = self.verdict(result)
+        self.assertIn("%s is not this helper (a compiled program: the Go helper?" % os.path.join(shadow, PROGRAM),
+                      verdict)
+        self.assertIn("put %s before it on PATH" % self.dist, verdict)
+
+    def test_a_profile_helper_must_exist_on_path(self):
+        self.write_profiles()
+        ok = self.doctor_with_docker({"credHelpers": {HOST: "ecr-login-prod"}})
+        self.assertIn("credHelpers[%s]: ecr-login-prod" % HOST, ok.out)
+        self.assertEqual(self.verdict(ok), "Docker will use %s for %s: OK" % (self.prod_app, HOST))
+        missing = self.doctor_with_docker({"credHelpers": {HOST: "ecr-login-dev"}})
+        verdict = self.verdict(missing)
+        self.assertIn("ln -s %s %s" % (self.app, os.path.join(self.dist, PROGRAM + "-dev")), verdict)
+
+    def test_progress_line_then_cache_or_aws_says_where_the_token_came_from(self):
+        first = self.doctor_with_docker({"credsStore": "ecr-login"})
+        lines = first.out.split("\n")
+        asking = [index for index, line in enumerate(lines) if line.startswith("asking ECR for a token (up to 5 s")]
+        token = [index for index, line in enumerate(lines) if line.startswith("token: OK from AWS")]
+        self.assertTrue(asking and token and asking[0] < token[0], first)
+        self.assertEqual(self.fake.count("ecr"), 1)
+        second = self.doctor_with_docker(None)
+        self.assertIn("token: OK from the cache (--no-cache asks AWS)", second.out)
+        self.assertNotIn("asking ECR", second.out)
+        self.assertEqual(self.fake.count("ecr"), 1)
+        forced = self.doctor_with_docker(None, "--no-cache")
+        self.assertIn("token: OK from AWS", forced.out)
+        self.assertEqual(self.fake.count("ecr"), 2)
+        self.assert_no_secrets(first.out + second.out + forced.out, ENV_KEYS[1])
+
+    def test_an_expired_sso_session_gets_the_sso_login_advice(self):
+        self.write_aws_files(config="[profile corp]\nsso_session = corp\nsso_account_id = %s\nsso_role_name = Pull\n"
+                                    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+                                    "sso_region = us-east-1\n" % ACCOUNT)
+        write_file(self.home_path(".aws", "sso", "cache", hashlib.sha1(b"corp").hexdigest() + ".json"),
+                   json.dumps({"accessToken": "expired-sso-access-token", "expiresAt": "2020-01-01T00:00:00Z"}))
+        result = self.run_app(["doctor", HOST], self.env(AWS_PROFILE="corp"))
+        self.assertEqual(result.code, 1, result)
+        self.assertIn("token: FAILED", result.out)
+        self.assertIn("aws sso login --profile corp", result.out)
+        self.assertNotIn("No AWS credentials are configured", result.out)
+        self.assertNotIn("expired-sso-access-token", result.out)
 
 
 # ============================================================================================
