@@ -113,20 +113,21 @@ def number_setting(settings, name, default, minimum=0.0):
 ECR_PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
 ECR_PUBLIC_REGION = "us-east-1"  # the ECR Public API exists only in us-east-1
 
-# The registry DNS suffixes the Go helper's regex accepts, each mapped to the DNS suffix of
-# the ECR API endpoint in that partition. Dual-stack registry hosts (on.aws) still reach the
-# IPv4 API endpoint, as the Go helper does.
+# The registry DNS suffixes the Go helper's regex accepts, each saying whether its hosts are
+# dual-stack (IPv6) ones. The API endpoint's partition comes from the region, as in the SDKs.
 ECR_SUFFIXES = {
-    "amazonaws.com": "amazonaws.com",  # aws, aws-us-gov
-    "amazonaws.com.cn": "amazonaws.com.cn",  # aws-cn
-    "amazonaws.eu": "amazonaws.eu",  # aws-eusc
-    "on.aws": "amazonaws.com",  # dual-stack aws, aws-us-gov
-    "on.amazonwebservices.com.cn": "amazonaws.com.cn",  # dual-stack aws-cn
-    "c2s.ic.gov": "c2s.ic.gov",  # aws-iso
-    "sc2s.sgov.gov": "sc2s.sgov.gov",  # aws-iso-b
-    "cloud.adc-e.uk": "cloud.adc-e.uk",  # aws-iso-e
-    "csp.hci.ic.gov": "csp.hci.ic.gov",  # aws-iso-f
+    "amazonaws.com": False,  # aws, aws-us-gov
+    "amazonaws.com.cn": False,  # aws-cn
+    "amazonaws.eu": False,  # aws-eusc
+    "on.aws": True,  # dual-stack aws, aws-us-gov
+    "on.amazonwebservices.com.cn": True,  # dual-stack aws-cn
+    "c2s.ic.gov": False,  # aws-iso
+    "sc2s.sgov.gov": False,  # aws-iso-b
+    "cloud.adc-e.uk": False,  # aws-iso-e
+    "csp.hci.ic.gov": False,  # aws-iso-f
 }
+# ECR Public's dual-stack host name.
+ECR_PUBLIC_DUALSTACK_HOST = "ecr-public.aws.com"
 
 DIGITS = frozenset("0123456789")
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -139,18 +140,19 @@ class Registry(object):
     """An ECR registry named by a server URL.
 
     service is "ecr" or "ecr-public"; account is the 12-digit registry id ("" for ECR
-    Public); api_suffix is the DNS suffix of the ECR API endpoint in the registry's partition.
+    Public, and for the caller's own registry); dualstack says the host is a dual-stack one,
+    whose users want the dual-stack API endpoint too.
     """
 
-    __slots__ = ("host", "service", "account", "region", "fips", "api_suffix")
+    __slots__ = ("host", "service", "account", "region", "fips", "dualstack")
 
-    def __init__(self, host, service, account, region, fips, api_suffix):
+    def __init__(self, host, service, account, region, fips, dualstack):
         self.host = host
         self.service = service
         self.account = account
         self.region = region
         self.fips = fips
-        self.api_suffix = api_suffix
+        self.dualstack = dualstack
 
     @property
     def is_public(self):
@@ -189,10 +191,10 @@ def server_url_host(server_url):
 
 
 def ecr_host_labels(host):
-    """(account, service label, region, API suffix) of a lower-case host shaped like a private
+    """(account, service label, region, dual-stack) of a lower-case host shaped like a private
     ECR registry, ACCOUNT.dkr.ecr[-fips].REGION.<suffix> or ACCOUNT.dkr-ecr[-fips].REGION.<suffix>,
     with account and region not yet checked; None for any other host."""
-    for suffix, api_suffix in ECR_SUFFIXES.items():
+    for suffix, dualstack in ECR_SUFFIXES.items():
         if host.endswith("." + suffix):
             break
     else:
@@ -206,7 +208,7 @@ def ecr_host_labels(host):
         return None
     if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
         return None
-    return account, service_label, region, api_suffix
+    return account, service_label, region, dualstack
 
 
 def ecr_host_typo(account, region):
@@ -226,12 +228,12 @@ def match_registry_host(host):
     matched by hand because importing ``re`` costs more than the whole warm path.
     """
     if host in ECR_PUBLIC_HOSTS:
-        return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, "amazonaws.com")
+        return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, host == ECR_PUBLIC_DUALSTACK_HOST)
     labels = ecr_host_labels(host)
     if labels is None or ecr_host_typo(labels[0], labels[2]):
         return None
-    account, service_label, region, api_suffix = labels
-    return Registry(host, "ecr", account, region, service_label.endswith("-fips"), api_suffix)
+    account, service_label, region, dualstack = labels
+    return Registry(host, "ecr", account, region, service_label.endswith("-fips"), dualstack)
 
 
 def not_ecr_error(host, where=""):
@@ -281,11 +283,11 @@ def caller_registry(region, origin):
     CLI's `ecr get-login-password` and the kubelet provider ask ECR for (no registry id)."""
     if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region) or len(region) > 64:
         raise ConfigError("%r (%s) is not an AWS region" % (region[:64], origin))
-    return Registry("the caller's registry in %s" % region, "ecr", "", region, False, region_partition(region)[1])
+    return Registry("the caller's registry in %s" % region, "ecr", "", region, False, False)
 
 
 # The regions of each partition this helper knows of (botocore's endpoints.json when it was
-# released), by the API suffix of their registries. Only for hints about typos: a region not
+# released), by the partition's DNS suffix. Only for hints about typos: a region not
 # listed is still used, because AWS opens regions more often than this helper is released.
 KNOWN_REGIONS = {
     "amazonaws.com": (
@@ -306,7 +308,7 @@ KNOWN_REGIONS = {
 def region_hint(registry):
     """'is us-wset-2 a region? known: us-west-2' when a private registry's region is not one
     its partition is known to have; "" otherwise."""
-    known = KNOWN_REGIONS.get(registry.api_suffix, ())
+    known = KNOWN_REGIONS.get(region_partition(registry.region)[1], ())
     if registry.is_public or registry.region in known:
         return ""
     import difflib
@@ -316,24 +318,90 @@ def region_hint(registry):
                                    "it is not one of the %d this helper knows in its partition" % len(known))
 
 
-def endpoint_override(env, service_env_name):
-    """AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, unless configured endpoints are off."""
-    if env_flag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+# The endpoint host name prefixes of the services the helper calls, from their SDK endpoint
+# rules: (regular, FIPS, dual-stack, FIPS and dual-stack). The key is the service's name in
+# AWS_ENDPOINT_URL_<NAME> and in a [services] section of the config file.
+SERVICE_HOSTS = {
+    "ecr": ("api.ecr", "api.ecr-fips", "ecr", "ecr-fips"),
+    "ecr_public": ("api.ecr-public", "api.ecr-public-fips", "api.ecr-public", "api.ecr-public-fips"),
+    "sts": ("sts", "sts-fips", "sts", "sts-fips"),
+    "sso": ("portal.sso", "portal.sso-fips", "portal.sso", "portal.sso-fips"),
+    "sso_oidc": ("oidc", "oidc-fips", "oidc", "oidc-fips"),
+}
+# ECR Public's dual-stack endpoint in the aws partition has a name of its own.
+ECR_PUBLIC_AWS_DUALSTACK_HOST = "ecr-public"
+# In GovCloud the regular IPv4 endpoints of these services are the FIPS ones.
+GOVCLOUD_REGULAR_IS_FIPS = frozenset(("sts", "sso", "sso_oidc"))
+GOVCLOUD_PREFIX = "us-gov-"
+
+
+def service_endpoint(service, region, fips, dualstack):
+    """https://<service host>.<region>.<partition DNS suffix>, as the SDKs' endpoint rules
+    build it for a service (a key of SERVICE_HOSTS) without a configured endpoint."""
+    prefix, dns_suffix, dualstack_suffix = region_partition(region)
+    if fips and not dualstack and prefix == GOVCLOUD_PREFIX and service in GOVCLOUD_REGULAR_IS_FIPS:
+        fips = False
+    name = SERVICE_HOSTS[service][int(fips) + 2 * int(dualstack)]
+    if service == "ecr_public" and dualstack and not fips and prefix == AWS_PARTITION[0]:
+        name = ECR_PUBLIC_AWS_DUALSTACK_HOST
+    return "https://%s.%s.%s" % (name, region, dualstack_suffix if dualstack else dns_suffix)
+
+
+def setting_flag(ctx, env_name, profile_key, default=False):
+    """A boolean setting as botocore reads one: the environment variable when it is set at all,
+    else the profile's key; true when it says "true" in any case."""
+    value = ctx.env[env_name] if env_name in ctx.env else ctx.config.setting(profile_key)
+    if value is None:
+        return default
+    return str(value).strip().lower() == "true"
+
+
+def services_section_setting(ctx, service, key):
+    """A setting of a service in the [services NAME] section that the profile's `services`
+    names ("" when absent); ConfigError when that section does not exist, as in botocore."""
+    name = ctx.config.setting("services")
+    if not name:
+        return ""
+    section = ctx.config.services.get(name)
+    if section is None:
+        raise ConfigError('profile %s uses the services section "%s", which does not exist in %s' % (
+            ctx.config.profile_name, name, ctx.config.config_path))
+    for line in section.get(service, "").split("\n"):
+        sub_key, equals, value = line.partition("=")
+        if equals and sub_key.strip(WHITESPACE).lower() == key:
+            return value.strip(WHITESPACE)
+    return ""
+
+
+def configured_endpoint(ctx, service):
+    """A configured endpoint URL for a service, in botocore's order: AWS_ENDPOINT_URL_<SERVICE>,
+    AWS_ENDPOINT_URL, the service's endpoint_url in the profile's [services] section, the
+    profile's endpoint_url. None when none is set, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else
+    the profile's ignore_configured_endpoint_urls) is true."""
+    if setting_flag(ctx, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls"):
         return None
-    url = env.get("AWS_ENDPOINT_URL_" + service_env_name, "").strip() or env.get("AWS_ENDPOINT_URL", "").strip()
+    env = ctx.env
+    url = env.get("AWS_ENDPOINT_URL_" + service.upper(), "").strip() or env.get("AWS_ENDPOINT_URL", "").strip() \
+        or services_section_setting(ctx, service, "endpoint_url") or ctx.config.setting("endpoint_url", "").strip()
     return url.rstrip("/") or None
 
 
-def ecr_endpoint(registry, env):
-    """The ECR API endpoint that issues tokens for a registry."""
-    if registry.is_public:
-        return endpoint_override(env, "ECR_PUBLIC") or "https://api.ecr-public.%s.amazonaws.com" % ECR_PUBLIC_REGION
-    override = endpoint_override(env, "ECR")
+def endpoint_variants(ctx, fips=False, dualstack=False):
+    """(FIPS, dual-stack) for an AWS endpoint: AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
+    AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint, with the given defaults."""
+    return (setting_flag(ctx, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", fips),
+            setting_flag(ctx, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", dualstack))
+
+
+def ecr_endpoint(ctx, registry):
+    """The ECR API endpoint that issues tokens for a registry. A -fips host always uses FIPS;
+    a dual-stack host uses the dual-stack endpoint unless dual-stack is turned off."""
+    service = "ecr_public" if registry.is_public else "ecr"
+    override = configured_endpoint(ctx, service)
     if override:
         return override
-    if registry.fips or env_flag(env, "AWS_USE_FIPS_ENDPOINT"):
-        return "https://ecr-fips.%s.%s" % (registry.region, registry.api_suffix)
-    return "https://api.ecr.%s.%s" % (registry.region, registry.api_suffix)
+    fips, dualstack = endpoint_variants(ctx, dualstack=registry.dualstack)
+    return service_endpoint(service, registry.region, fips or registry.fips, dualstack)
 
 
 # ============================================================================================
@@ -543,12 +611,13 @@ MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024
 
 
 class ProfileFile(object):
-    """Sections of one parsed file: profiles and sso-session sections, each a dict of
+    """Sections of one parsed file: profiles, sso-session and services sections, each a dict of
     lower-cased keys to values (sub-properties stay raw strings, as the SDKs keep them)."""
 
     def __init__(self):
         self.profiles = {}
         self.sso_sessions = {}
+        self.services = {}
 
 
 def strip_inline_comment(value):
@@ -566,7 +635,8 @@ def section_target(header, is_config, parsed, prefixed_default):
             if prefixed_default[1] is None:
                 prefixed_default[1] = {}
             return prefixed_default[1]
-        for prefix, table in (("profile", parsed.profiles), ("sso-session", parsed.sso_sessions)):
+        for prefix, table in (("profile", parsed.profiles), ("sso-session", parsed.sso_sessions),
+                              ("services", parsed.services)):
             if header.startswith(prefix) and header[len(prefix):len(prefix) + 1] in (" ", "\t"):
                 name = header[len(prefix):].strip(WHITESPACE)
                 break
@@ -753,6 +823,7 @@ class SharedConfig(object):
         self.credentials_profiles = credentials.profiles
         self.profiles = merge_profile_files(config, credentials)
         self.sso_sessions = config.sso_sessions
+        self.services = config.services
         self.profile_name, self.profile_explicit = selected_profile_name(env)
 
     def profile(self, name=None):
@@ -1545,16 +1616,18 @@ def checked_fresh(ctx, credentials, what):
 def sts_endpoint(ctx):
     """STS URL and signing region: AWS_ENDPOINT_URL_STS, else regional, else (legacy) global."""
     region = ctx.region or ECR_PUBLIC_REGION
-    override = endpoint_override(ctx.env, "STS")
+    override = configured_endpoint(ctx, "sts")
     if override:
         return override, region
+    fips, dualstack = endpoint_variants(ctx)
     mode = (ctx.env.get("AWS_STS_REGIONAL_ENDPOINTS") or ctx.config.setting("sts_regional_endpoints")
             or "regional").lower()
     if mode not in ("legacy", "regional"):
         raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
-    if region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS):
+    global_endpoint = region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS)
+    if global_endpoint and not (fips or dualstack):
         return "https://sts.amazonaws.com", ECR_PUBLIC_REGION
-    return "https://sts.%s.%s" % (region, ctx.api_suffix), region
+    return service_endpoint("sts", region, fips, dualstack), region
 
 
 def sts_call(ctx, action, params, credentials):
@@ -1643,7 +1716,7 @@ def can_refresh_sso_token(document):
 
 def refresh_sso_token(ctx, source, path, document):
     """SSO OIDC CreateToken with the refresh token; the new token is written back."""
-    url = endpoint_override(ctx.env, "SSO_OIDC") or "https://oidc.%s.amazonaws.com" % source.region
+    url = configured_endpoint(ctx, "sso_oidc") or service_endpoint("sso_oidc", source.region, *endpoint_variants(ctx))
     body = json_dumps({"grantType": "refresh_token", "clientId": document["clientId"],
                        "clientSecret": document["clientSecret"], "refreshToken": document["refreshToken"]})
     try:
@@ -1672,7 +1745,7 @@ def refresh_sso_token(ctx, source, path, document):
 def sso_role_credentials(ctx, source):
     """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
     token = load_sso_token(ctx, source)
-    base = endpoint_override(ctx.env, "SSO") or "https://portal.sso.%s.amazonaws.com" % source.region
+    base = configured_endpoint(ctx, "sso") or service_endpoint("sso", source.region, *endpoint_variants(ctx))
     url = base + "/federation/credentials?" + form_encode([("account_id", source.account_id),
                                                           ("role_name", source.role_name)])
     try:
@@ -2625,7 +2698,7 @@ def get_authorization_token(ctx, registry, credentials):
         body = ('{"registryIds":["%s"]}' % registry.account if registry.account else "{}").encode("ascii")
     what = "ECR Public" if registry.is_public else "ECR"
     headers = {"Content-Type": JSON_11, "X-Amz-Target": target}
-    response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(registry, ctx.env), headers, body,
+    response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(ctx, registry), headers, body,
                         credentials, registry.region, service, lambda r: answer_error(r, what))
     try:
         data = json_loads(response.body)["authorizationData"]
@@ -3036,7 +3109,6 @@ class Context(object):
         self.secrets = set()
         self.log = Log(env, self.secrets)
         self.region = None
-        self.api_suffix = "amazonaws.com"
         self.tls_contexts = {}
         self._config = None
         self.program = ""  # the path this copy was run as, for doctor's look at PATH
@@ -3058,7 +3130,6 @@ class Context(object):
 
     def use_registry(self, registry):
         self.region = registry.region
-        self.api_suffix = registry.api_suffix
 
     def remember_secret(self, value):
         if value and isinstance(value, str) and len(value) >= 4:
@@ -4187,7 +4258,7 @@ def action_doctor(ctx, streams, args):
                 registry.region, " (FIPS)" if registry.fips else ""))
             if region_hint(registry):
                 say("  hint: %s" % region_hint(registry))
-            say("  API endpoint: %s" % ecr_endpoint(registry, ctx.env))
+            say("  API endpoint: %s" % ecr_endpoint(ctx, registry))
             if settings:
                 say("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
                     "%s=%s" % item for item in sorted(settings.items()))))

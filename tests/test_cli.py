@@ -53,7 +53,7 @@ PARTITIONS = [
     ("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn", "210987654321", "cn-north-1",
      "https://api.ecr.cn-north-1.amazonaws.com.cn"),
     ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "123456789012", "us-gov-west-1",
-     "https://ecr-fips.us-gov-west-1.amazonaws.com"),
+     "https://api.ecr-fips.us-gov-west-1.amazonaws.com"),
     ("210987654321.dkr.ecr.us-iso-east-1.c2s.ic.gov", "210987654321", "us-iso-east-1",
      "https://api.ecr.us-iso-east-1.c2s.ic.gov"),
     ("123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov", "123456789012", "us-isob-east-1",
@@ -65,11 +65,11 @@ PARTITIONS = [
     ("123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "123456789012", "eusc-de-east-1",
      "https://api.ecr.eusc-de-east-1.amazonaws.eu"),
     ("123456789012.dkr-ecr.us-west-2.on.aws", "123456789012", "us-west-2",
-     "https://api.ecr.us-west-2.amazonaws.com"),
+     "https://ecr.us-west-2.api.aws"),
     ("123456789012.dkr-ecr-fips.us-gov-east-1.on.aws", "123456789012", "us-gov-east-1",
-     "https://ecr-fips.us-gov-east-1.amazonaws.com"),
+     "https://ecr-fips.us-gov-east-1.api.aws"),
     ("210987654321.dkr.ecr.cn-north-1.on.amazonwebservices.com.cn", "210987654321", "cn-north-1",
-     "https://api.ecr.cn-north-1.amazonaws.com.cn"),
+     "https://ecr.cn-north-1.api.amazonwebservices.com.cn"),
 ]
 
 # Registries that are not ECR: Docker asks about these under credsStore, and they get the
@@ -1017,33 +1017,34 @@ class EndpointTest(CLITestCase):
     def registry(self, host):
         return ecr_login.parse_registry(host)
 
+    def endpoint(self, host, env):
+        return ecr_login.ecr_endpoint(ecr_login.Context(dict(env, HOME=self.home)), self.registry(host))
+
     def test_default_endpoints(self):
         for host, _, _, endpoint in PARTITIONS:
             with self.subTest(host=host):
-                self.assertEqual(ecr_login.ecr_endpoint(self.registry(host), {}), endpoint)
-        for host in ("public.ecr.aws", "ecr-public.aws.com"):
-            self.assertEqual(ecr_login.ecr_endpoint(self.registry(host), {}),
-                             "https://api.ecr-public.us-east-1.amazonaws.com")
+                self.assertEqual(self.endpoint(host, {}), endpoint)
+        self.assertEqual(self.endpoint("public.ecr.aws", {}), "https://api.ecr-public.us-east-1.amazonaws.com")
+        self.assertEqual(self.endpoint("ecr-public.aws.com", {}), "https://ecr-public.us-east-1.api.aws")
 
     def test_use_fips_endpoint(self):
         env = {"AWS_USE_FIPS_ENDPOINT": "true"}
-        self.assertEqual(ecr_login.ecr_endpoint(self.registry(HOST), env), "https://ecr-fips.us-west-2.amazonaws.com")
-        self.assertEqual(ecr_login.ecr_endpoint(self.registry("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn"),
-                                                env), "https://ecr-fips.cn-north-1.amazonaws.com.cn")
-        self.assertEqual(ecr_login.ecr_endpoint(self.registry(HOST), {"AWS_USE_FIPS_ENDPOINT": "false"}),
+        self.assertEqual(self.endpoint(HOST, env), "https://api.ecr-fips.us-west-2.amazonaws.com")
+        self.assertEqual(self.endpoint("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn", env),
+                         "https://api.ecr-fips.cn-north-1.amazonaws.com.cn")
+        self.assertEqual(self.endpoint(HOST, {"AWS_USE_FIPS_ENDPOINT": "false"}),
                          "https://api.ecr.us-west-2.amazonaws.com")
 
     def test_overrides(self):
-        fips = self.registry("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com")
-        self.assertEqual(ecr_login.ecr_endpoint(fips, {"AWS_ENDPOINT_URL": "http://generic/"}), "http://generic")
-        self.assertEqual(ecr_login.ecr_endpoint(fips, {"AWS_ENDPOINT_URL": "http://generic",
-                                                       "AWS_ENDPOINT_URL_ECR": "http://ecr"}), "http://ecr")
-        self.assertEqual(ecr_login.ecr_endpoint(fips, {"AWS_ENDPOINT_URL_ECR": "http://ecr",
-                                                       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}),
-                         "https://ecr-fips.us-gov-west-1.amazonaws.com")
-        public = self.registry("public.ecr.aws")
-        self.assertEqual(ecr_login.ecr_endpoint(public, {"AWS_ENDPOINT_URL_ECR": "http://ecr",
-                                                         "AWS_ENDPOINT_URL_ECR_PUBLIC": "http://pub"}), "http://pub")
+        fips = "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com"
+        self.assertEqual(self.endpoint(fips, {"AWS_ENDPOINT_URL": "http://generic/"}), "http://generic")
+        self.assertEqual(self.endpoint(fips, {"AWS_ENDPOINT_URL": "http://generic",
+                                              "AWS_ENDPOINT_URL_ECR": "http://ecr"}), "http://ecr")
+        self.assertEqual(self.endpoint(fips, {"AWS_ENDPOINT_URL_ECR": "http://ecr",
+                                              "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}),
+                         "https://api.ecr-fips.us-gov-west-1.amazonaws.com")
+        self.assertEqual(self.endpoint("public.ecr.aws", {"AWS_ENDPOINT_URL_ECR": "http://ecr",
+                                                          "AWS_ENDPOINT_URL_ECR_PUBLIC": "http://pub"}), "http://pub")
 
     def test_generic_endpoint_variable(self):
         env = self.env(AWS_ENDPOINT_URL_ECR=None, AWS_ENDPOINT_URL_ECR_PUBLIC=None)

@@ -27,47 +27,48 @@ GO_ECR_PATTERN = (r"^(\d{12})\.dkr[\.\-]ecr(\-fips)?\.([a-zA-Z0-9][a-zA-Z0-9-_]*
 GO_ECR_REGEX = re.compile(GO_ECR_PATTERN, re.ASCII)
 PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
 PUBLIC_ENDPOINT = "https://api.ecr-public.us-east-1.amazonaws.com"
+PUBLIC_DUALSTACK_ENDPOINT = "https://ecr-public.us-east-1.api.aws"  # for ecr-public.aws.com, the dual-stack host
 
-# host -> (account, region, fips, API suffix, default endpoint)
+# host -> (account, region, fips, dual-stack host, default endpoint: the SDKs' endpoint rules for the
+# region, FIPS for -fips hosts, dual-stack for dual-stack hosts)
 PRIVATE_HOSTS = {
     "123456789012.dkr.ecr.us-west-2.amazonaws.com":
-        ("123456789012", "us-west-2", False, "amazonaws.com", "https://api.ecr.us-west-2.amazonaws.com"),
+        ("123456789012", "us-west-2", False, False, "https://api.ecr.us-west-2.amazonaws.com"),
     "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com":
-        ("123456789012", "us-gov-west-1", True, "amazonaws.com", "https://ecr-fips.us-gov-west-1.amazonaws.com"),
+        ("123456789012", "us-gov-west-1", True, False, "https://api.ecr-fips.us-gov-west-1.amazonaws.com"),
     "123456789012.dkr.ecr.us-gov-east-1.amazonaws.com":
-        ("123456789012", "us-gov-east-1", False, "amazonaws.com", "https://api.ecr.us-gov-east-1.amazonaws.com"),
+        ("123456789012", "us-gov-east-1", False, False, "https://api.ecr.us-gov-east-1.amazonaws.com"),
     "210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn":
-        ("210987654321", "cn-north-1", False, "amazonaws.com.cn", "https://api.ecr.cn-north-1.amazonaws.com.cn"),
+        ("210987654321", "cn-north-1", False, False, "https://api.ecr.cn-north-1.amazonaws.com.cn"),
     "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu":
-        ("123456789012", "eusc-de-east-1", False, "amazonaws.eu", "https://api.ecr.eusc-de-east-1.amazonaws.eu"),
+        ("123456789012", "eusc-de-east-1", False, False, "https://api.ecr.eusc-de-east-1.amazonaws.eu"),
     "123456789012.dkr-ecr.us-west-2.on.aws":
-        ("123456789012", "us-west-2", False, "amazonaws.com", "https://api.ecr.us-west-2.amazonaws.com"),
+        ("123456789012", "us-west-2", False, True, "https://ecr.us-west-2.api.aws"),
     "123456789012.dkr-ecr-fips.us-gov-east-1.on.aws":
-        ("123456789012", "us-gov-east-1", True, "amazonaws.com", "https://ecr-fips.us-gov-east-1.amazonaws.com"),
+        ("123456789012", "us-gov-east-1", True, True, "https://ecr-fips.us-gov-east-1.api.aws"),
     "210987654321.dkr.ecr.cn-north-1.on.amazonwebservices.com.cn":
-        ("210987654321", "cn-north-1", False, "amazonaws.com.cn", "https://api.ecr.cn-north-1.amazonaws.com.cn"),
+        ("210987654321", "cn-north-1", False, True, "https://ecr.cn-north-1.api.amazonwebservices.com.cn"),
     "210987654321.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn":
-        ("210987654321", "cn-northwest-1", False, "amazonaws.com.cn",
-         "https://api.ecr.cn-northwest-1.amazonaws.com.cn"),
+        ("210987654321", "cn-northwest-1", False, True, "https://ecr.cn-northwest-1.api.amazonwebservices.com.cn"),
     "210987654321.dkr.ecr.us-iso-east-1.c2s.ic.gov":
-        ("210987654321", "us-iso-east-1", False, "c2s.ic.gov", "https://api.ecr.us-iso-east-1.c2s.ic.gov"),
+        ("210987654321", "us-iso-east-1", False, False, "https://api.ecr.us-iso-east-1.c2s.ic.gov"),
     "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov":
-        ("123456789012", "us-isob-east-1", False, "sc2s.sgov.gov", "https://api.ecr.us-isob-east-1.sc2s.sgov.gov"),
+        ("123456789012", "us-isob-east-1", False, False, "https://api.ecr.us-isob-east-1.sc2s.sgov.gov"),
     "123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk":
-        ("123456789012", "eu-isoe-west-1", False, "cloud.adc-e.uk", "https://api.ecr.eu-isoe-west-1.cloud.adc-e.uk"),
+        ("123456789012", "eu-isoe-west-1", False, False, "https://api.ecr.eu-isoe-west-1.cloud.adc-e.uk"),
     "123456789012.dkr.ecr.us-isof-east-1.csp.hci.ic.gov":
-        ("123456789012", "us-isof-east-1", False, "csp.hci.ic.gov",
-         "https://api.ecr.us-isof-east-1.csp.hci.ic.gov"),
+        ("123456789012", "us-isof-east-1", False, False, "https://api.ecr.us-isof-east-1.csp.hci.ic.gov"),
     # The Go regex matches separator and suffix independently; so does the helper.
     "000000000000.dkr-ecr.eu-west-1.amazonaws.com":
-        ("000000000000", "eu-west-1", False, "amazonaws.com", "https://api.ecr.eu-west-1.amazonaws.com"),
+        ("000000000000", "eu-west-1", False, False, "https://api.ecr.eu-west-1.amazonaws.com"),
     "123456789012.dkr.ecr.my_region-9.amazonaws.com":
-        ("123456789012", "my_region-9", False, "amazonaws.com", "https://api.ecr.my_region-9.amazonaws.com"),
+        ("123456789012", "my_region-9", False, False, "https://api.ecr.my_region-9.amazonaws.com"),
 }
-API_SUFFIX_OF_GO_SUFFIX = {
-    "amazonaws.com": "amazonaws.com", "amazonaws.com.cn": "amazonaws.com.cn", "amazonaws.eu": "amazonaws.eu",
-    "on.aws": "amazonaws.com", "on.amazonwebservices.com.cn": "amazonaws.com.cn", "c2s.ic.gov": "c2s.ic.gov",
-    "sc2s.sgov.gov": "sc2s.sgov.gov", "cloud.adc-e.uk": "cloud.adc-e.uk", "csp.hci.ic.gov": "csp.hci.ic.gov",
+# Which registry suffixes are dual-stack (IPv6) hosts.
+DUALSTACK_OF_GO_SUFFIX = {
+    "amazonaws.com": False, "amazonaws.com.cn": False, "amazonaws.eu": False, "on.aws": True,
+    "on.amazonwebservices.com.cn": True, "c2s.ic.gov": False, "sc2s.sgov.gov": False, "cloud.adc-e.uk": False,
+    "csp.hci.ic.gov": False,
 }
 ECR_HOST = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 
@@ -112,9 +113,9 @@ class ParseRegistryTest(unittest.TestCase):
 
     def assertPrivate(self, server_url, host):
         registry = ecr_login.parse_registry(server_url)
-        account, region, fips, api_suffix, _ = PRIVATE_HOSTS[host]
+        account, region, fips, dualstack, _ = PRIVATE_HOSTS[host]
         self.assertEqual((registry.host, registry.service, registry.account, registry.region, registry.fips,
-                          registry.api_suffix), (host, "ecr", account, region, fips, api_suffix))
+                          registry.dualstack), (host, "ecr", account, region, fips, dualstack))
         self.assertFalse(registry.is_public)
         return registry
 
@@ -163,7 +164,7 @@ class ParseRegistryTest(unittest.TestCase):
 class EndpointTest(unittest.TestCase):
 
     def endpoint(self, server_url, **env):
-        return ecr_login.ecr_endpoint(ecr_login.parse_registry(server_url), env)
+        return ecr_login.ecr_endpoint(ecr_login.Context(env), ecr_login.parse_registry(server_url))
 
     def test_default_endpoint_per_partition(self):
         for host, expected in PRIVATE_HOSTS.items():
@@ -171,21 +172,21 @@ class EndpointTest(unittest.TestCase):
                 self.assertEqual(self.endpoint(host), expected[4])
 
     def test_public_endpoint(self):
-        for host in PUBLIC_HOSTS:
+        for host, endpoint in zip(PUBLIC_HOSTS, (PUBLIC_ENDPOINT, PUBLIC_DUALSTACK_ENDPOINT)):
             with self.subTest(host=host):
-                self.assertEqual(self.endpoint(host), PUBLIC_ENDPOINT)
+                self.assertEqual(self.endpoint(host), endpoint)
                 self.assertEqual(self.endpoint(host, AWS_REGION="eu-west-1", AWS_DEFAULT_REGION="ap-south-1"),
-                                 PUBLIC_ENDPOINT)
+                                 endpoint)
 
     def test_use_fips_endpoint(self):
         for value in ("true", "TRUE", "True", " true "):
             with self.subTest(value=value):
                 self.assertEqual(self.endpoint(ECR_HOST, AWS_USE_FIPS_ENDPOINT=value),
-                                 "https://ecr-fips.us-west-2.amazonaws.com")
+                                 "https://api.ecr-fips.us-west-2.amazonaws.com")
         self.assertEqual(self.endpoint("123456789012.dkr-ecr.us-east-1.on.aws", AWS_USE_FIPS_ENDPOINT="true"),
-                         "https://ecr-fips.us-east-1.amazonaws.com")
+                         "https://ecr-fips.us-east-1.api.aws")
         self.assertEqual(self.endpoint("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn", AWS_USE_FIPS_ENDPOINT="true"),
-                         "https://ecr-fips.cn-north-1.amazonaws.com.cn")
+                         "https://api.ecr-fips.cn-north-1.amazonaws.com.cn")
         for value in ("false", "", "1", "yes"):
             with self.subTest(value=value):
                 self.assertEqual(self.endpoint(ECR_HOST, AWS_USE_FIPS_ENDPOINT=value),
@@ -205,7 +206,7 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(self.endpoint(ECR_HOST, AWS_ENDPOINT_URL_ECR_PUBLIC="https://pub.example"),
                          "https://api.ecr.us-west-2.amazonaws.com")
         self.assertEqual(self.endpoint("ecr-public.aws.com", AWS_ENDPOINT_URL_ECR="https://ecr.example"),
-                         PUBLIC_ENDPOINT)
+                         PUBLIC_DUALSTACK_ENDPOINT)
         self.assertEqual(self.endpoint(ECR_HOST, AWS_ENDPOINT_URL_ECR="", AWS_ENDPOINT_URL="http://127.0.0.1:9"),
                          "http://127.0.0.1:9")
         self.assertEqual(self.endpoint(ECR_HOST, AWS_ENDPOINT_URL_ECR="http://a.example", AWS_USE_FIPS_ENDPOINT="true"),
@@ -235,7 +236,7 @@ PROPERTY_COUNT = 5000
 # another script.
 HOST_ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + "....----____" + "!$~+'*"
                  + "\u212a\u0130\u0131\uff11\u0661\u00e9\u017f")
-SUFFIXES = tuple(API_SUFFIX_OF_GO_SUFFIX) + ("amazonaws.co", "amazonaws.com.c", "com.cn", "aws", "on.aws.com.cn",
+SUFFIXES = tuple(DUALSTACK_OF_GO_SUFFIX) + ("amazonaws.co", "amazonaws.com.c", "com.cn", "aws", "on.aws.com.cn",
                                              "c2s.ic.gov.evil", "amazonaws.eu.", "hci.ic.gov", "example.com")
 
 
@@ -299,9 +300,9 @@ class GoRegexPropertyTest(unittest.TestCase):
             elif match:
                 ok = registry is not None and (
                     registry.host, registry.service, registry.account, registry.fips, registry.region,
-                    registry.api_suffix) == (
+                    registry.dualstack) == (
                     lowered, "ecr", match.group(1), match.group(2) == "-fips", match.group(3),
-                    API_SUFFIX_OF_GO_SUFFIX[match.group(4)])
+                    DUALSTACK_OF_GO_SUFFIX[match.group(4)])
             else:
                 ok = registry is None
             if registry is None:

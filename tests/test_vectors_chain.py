@@ -79,27 +79,17 @@ IMDS_ENDPOINT_DIVERGENCES = {
 }
 
 RECORDED_DIVERGENCES = {
-    "default-credential-provider-chain/e2e_fips_and_dual_stack_sso":
-        "AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT are not applied to the SSO portal: the "
-        "helper calls portal.sso.<region>.amazonaws.com (credentials agree, the URL does not)",
     "default-credential-provider-chain/environment_variables_blank":
         "blank (whitespace-only) AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are used verbatim, as "
         "botocore does; Rust trims them and treats them as unset",
     "default-credential-provider-chain/imds_default_chain_retries":
         "IMDS defaults to botocore's 1 attempt (AWS_METADATA_SERVICE_NUM_ATTEMPTS), so a 503 is not "
         "retried; Rust retries. With AWS_METADATA_SERVICE_NUM_ATTEMPTS=2 the helper agrees (checked)",
-    "profile-provider/assume_role_override_global_profile_url":
-        "endpoint_url in a profile is not read (only AWS_ENDPOINT_URL[_STS] in the environment)",
-    "profile-provider/assume_role_override_service_profile_url":
-        "[services] sections (per-service endpoint_url in the config file) are not read",
     "profile-provider/credential_process":
         "credential_process runs without a shell (split with shlex, as botocore does); this case "
         "pipes 'echo ... | base64 --decode', so echo prints the pipe as text",
     "profile-provider/credential_process_account_id_fallback":
         "credential_process runs without a shell (shlex, as botocore); the case uses a shell pipe",
-    "profile-provider/e2e_fips_and_dual_stack_sts":
-        "use_fips_endpoint / use_dualstack_endpoint are not applied to STS: the helper calls "
-        "sts.<region>.amazonaws.com (credentials agree, the URL does not)",
 }
 _EXTENDED = ("the security-credentials-extended API (AccountId) is not used: Kotlin reverted it, and "
              "botocore and Go never called it; the helper lists roles on the legacy path, which this case "
