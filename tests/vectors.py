@@ -7,6 +7,7 @@ the data-driven suites into silent skips.
 """
 
 import os
+import sys
 import unittest
 
 VECTORS_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "vectors"))
@@ -17,10 +18,17 @@ def under_ci():
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
+_said = set()
+
+
 def skip_or_fail(message):
-    """Skip the current test with message; under CI fail instead (raise AssertionError)."""
+    """Skip the current test with message; under CI fail instead (raise AssertionError). The
+    first skip for each message is also said on stderr, since unittest names skips only with -v."""
     if under_ci():
         raise AssertionError("%s (CI=true, so this is a failure, not a skip)" % message)
+    if message not in _said:
+        _said.add(message)
+        sys.stderr.write("tests: skipping: %s (see README, Development)\n" % message)
     raise unittest.SkipTest(message)
 
 
