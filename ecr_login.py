@@ -91,6 +91,14 @@ def env_flag(env, name):
     return env.get(name, "").strip().lower() == "true"
 
 
+def env_or_profile_number(env, env_name, profile, profile_name, default, minimum=0.0):
+    """A number from the environment when it is set there (the profile's value is then not
+    even read, as in botocore), else from the profile, else the default."""
+    if str(env.get(env_name, "")).strip():
+        return number_setting(env, env_name, default, minimum)
+    return number_setting(profile, profile_name, default, minimum)
+
+
 def number_setting(settings, name, default, minimum=0.0):
     """A finite number at least `minimum` from the environment or a profile (any mapping); a
     malformed value is a config error that names the setting."""
@@ -1328,7 +1336,8 @@ def static_keys(settings, origin):
     if not secret_key:
         raise CredentialsError("partial credentials in %s: aws_access_key_id is set but aws_secret_access_key is not"
                                % origin)
-    token = settings.get("aws_session_token") or settings.get("aws_security_token")
+    # botocore looks for aws_security_token first, and takes it when present at all.
+    token = settings["aws_security_token"] if "aws_security_token" in settings else settings.get("aws_session_token")
     return StaticSource(Credentials(access_key, secret_key, token, None, settings.get("aws_account_id")), origin)
 
 
@@ -1341,7 +1350,7 @@ def environment_source(env):
     secret_key = env.get("AWS_SECRET_ACCESS_KEY", "")
     if not secret_key:
         raise CredentialsError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-    token = env.get("AWS_SESSION_TOKEN") or env.get("AWS_SECURITY_TOKEN")
+    token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN")  # botocore's order
     expiry = None
     if env.get("AWS_CREDENTIAL_EXPIRATION", "").strip():
         try:
@@ -1356,21 +1365,24 @@ def environment_source(env):
 def plan_credentials(ctx):
     """The Source the AWS CLI would use, in botocore's order: environment, assume-role
     profile, web identity, SSO, credentials file, credential_process, config file keys,
-    container, IMDS. A source that is configured but broken raises; none at all raises too."""
+    container, IMDS. A source that is configured but broken raises; none at all raises too.
+    Each decision is noted (note_source) for doctor, which reports this very walk."""
     env, config = ctx.env, ctx.config
     config.check_selected_profile()
-    if not ctx.profile_forced:
-        source = environment_source(env)
+    if ctx.profile_forced:
+        note_source(ctx, "environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
+    else:
+        source = noted(ctx, "environment keys", environment_source(env), "not set (AWS_ACCESS_KEY_ID)")
         if source:
             return source
     name = config.profile_name
     source = plan_profile(ctx, name, [name], top_level=True)
     if source:
         return source
-    source = container_source(env)
+    source = noted(ctx, "container endpoint", container_source(env), "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
     if source:
         return source
-    source = imds_source(ctx)
+    source = noted(ctx, "EC2 instance metadata", imds_source(ctx), "disabled (AWS_EC2_METADATA_DISABLED=true)")
     if source:
         return source
     raise CredentialsError(
@@ -1379,28 +1391,72 @@ def plan_credentials(ctx):
             config.config_path, config.credentials_path))
 
 
+def note_source(ctx, what, state):
+    """Record one decision of the chain when doctor is listening (ctx.chain_trace); ctx None:
+    a decision inside a source profile, reported as part of the role's source."""
+    if ctx is not None and ctx.chain_trace is not None:
+        ctx.chain_trace.append((what, state))
+
+
+def noted(ctx, what, source, absent):
+    """source, after noting it (its description, or `absent` when it is None)."""
+    note_source(ctx, what, source.describe() if source else absent)
+    return source
+
+
 def plan_profile(ctx, name, visited, top_level=False):
-    """The source a profile provides, in botocore's order, or None when it provides none."""
+    """The source a profile provides, in botocore's order, or None when it provides none:
+    its role (role_arn without web_identity_token_file), else its own providers."""
+    profile = ctx.config.profile(name)
+    trace = ctx if top_level else None
+    if has_role_config(profile):
+        return noted(trace, "assume role (role_arn)", plan_assume_role(ctx, name, profile, visited), "")
+    note_source(trace, "assume role (role_arn)", "not in profile %s" % name)
+    return profile_providers(ctx, name, top_level)
+
+
+def has_role_config(profile):
+    """botocore's test for a profile its AssumeRoleProvider handles."""
+    return "role_arn" in profile and "web_identity_token_file" not in profile
+
+
+def has_static_keys(profile):
+    """botocore's test: either key of a pair, in either file, counts."""
+    return "aws_access_key_id" in profile or "aws_secret_access_key" in profile
+
+
+def profile_providers(ctx, name, top_level=False):
+    """botocore's ProfileProviderBuilder chain for one profile: web identity (the environment's
+    only at the top level), SSO, credentials-file keys, credential_process, config-file keys.
+    Each reads its own file, so a key pair from one file never takes a token from the other."""
     config = ctx.config
     profile = config.profile(name)
-    if profile.get("role_arn") and not profile.get("web_identity_token_file"):
-        return plan_assume_role(ctx, name, profile, visited)
-    source = web_identity_source(ctx.env if top_level and not ctx.profile_forced else {}, profile, name)
+    trace = ctx if top_level else None
+    source = noted(trace, "web identity", web_identity_source(
+        ctx.env if top_level and not ctx.profile_forced else {}, profile, name), "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
     if source:
         return source
     if profile.get("sso_role_name") or profile.get("sso_account_id"):  # botocore's trigger
-        return SSOSource(name, sso_settings(config, name, profile))
-    source = static_keys(config.credentials_profiles.get(name, {}), "profile %s in %s" % (
-        name, config.credentials_path))
+        return noted(trace, "SSO", SSOSource(name, sso_settings(config, name, profile)), "")
+    note_source(trace, "SSO", "sso_session %s without sso_account_id and sso_role_name: a token-only profile, "
+                "no credentials" % profile["sso_session"] if profile.get("sso_session") else "not in profile %s" % name)
+    source = noted(trace, "credentials file keys", static_keys(config.credentials_profiles.get(name, {}), (
+        "profile %s in %s" % (name, config.credentials_path))), "none for profile %s" % name)
     if source:
         return source
     if profile.get("credential_process"):
-        return ProcessSource(name, profile["credential_process"], profile.get("aws_account_id"))
-    return static_keys(config.config_profiles.get(name, {}), "profile %s in %s" % (name, config.config_path))
+        return noted(trace, "credential_process", ProcessSource(
+            name, profile["credential_process"], profile.get("aws_account_id")), "")
+    note_source(trace, "credential_process", "not in profile %s" % name)
+    return noted(trace, "config file keys", static_keys(config.config_profiles.get(name, {}), (
+        "profile %s in %s" % (name, config.config_path))), "none for profile %s" % name)
 
 
 def plan_assume_role(ctx, name, profile, visited):
-    """An AssumeRoleSource, its source resolved through any depth of source_profile."""
+    """An AssumeRoleSource, its source resolved as botocore's AssumeRoleProvider does: a
+    source profile with keys (in either file) or without a role of its own gives its own
+    providers' credentials (SSO, process, either file's keys: never a mix); one with only a
+    role is assumed in turn, to any depth."""
     source_profile = profile.get("source_profile")
     credential_source = profile.get("credential_source")
     if source_profile and credential_source:
@@ -1409,19 +1465,18 @@ def plan_assume_role(ctx, name, profile, visited):
         source = named_credential_source(ctx, name, credential_source)
     elif not source_profile:
         raise ConfigError("profile %s has role_arn but neither source_profile nor credential_source" % name)
-    elif source_profile == name:
-        source = static_keys(profile, "profile %s" % name)
-        if source is None:
-            raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
-    elif source_profile in visited:
-        raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
     elif source_profile not in ctx.config.profiles:
         raise ConfigError("source_profile %s of profile %s does not exist" % (source_profile, name))
     else:
         source_settings = ctx.config.profile(source_profile)
-        source = static_keys(source_settings, "profile %s" % source_profile)
-        if source is None:
-            source = plan_profile(ctx, source_profile, visited + [source_profile])
+        if source_profile == name and not has_static_keys(source_settings):
+            raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
+        if source_profile in visited and source_profile != name:
+            raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
+        if has_static_keys(source_settings) or not has_role_config(source_settings):
+            source = profile_providers(ctx, source_profile)
+        else:
+            source = plan_assume_role(ctx, source_profile, source_settings, visited + [source_profile])
         if source is None:
             raise ConfigError('the source profile "%s" must have credentials' % source_profile)
     return AssumeRoleSource(name, profile["role_arn"], source, profile)
@@ -1573,10 +1628,10 @@ def imds_source(ctx):
         if mode.lower() not in ("ipv4", "ipv6"):
             raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
         endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
-    timeout = number_setting(env, "AWS_METADATA_SERVICE_TIMEOUT",
-                             number_setting(profile, "metadata_service_timeout", IMDS_DEFAULT_TIMEOUT))
-    attempts = int(number_setting(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", number_setting(
-        profile, "metadata_service_num_attempts", IMDS_DEFAULT_ATTEMPTS, 1), 1))
+    timeout = env_or_profile_number(env, "AWS_METADATA_SERVICE_TIMEOUT", profile, "metadata_service_timeout",
+                                    IMDS_DEFAULT_TIMEOUT)
+    attempts = int(env_or_profile_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", profile,
+                                         "metadata_service_num_attempts", IMDS_DEFAULT_ATTEMPTS, 1))
     v1_disabled = env_flag(env, "AWS_EC2_METADATA_V1_DISABLED") or \
         str(profile.get("ec2_metadata_v1_disabled", "")).lower() == "true"
     return IMDSSource(endpoint.rstrip("/"), timeout, attempts, v1_disabled)
@@ -3109,6 +3164,7 @@ class Context(object):
         self.secrets = set()
         self.log = Log(env, self.secrets)
         self.region = None
+        self.chain_trace = None  # a list while doctor reports the chain's decisions
         self.tls_contexts = {}
         self._config = None
         self.program = ""  # the path this copy was run as, for doctor's look at PATH
@@ -4073,35 +4129,9 @@ def redact_url(url):
 
 
 def chain_report(ctx):
-    """Lines telling which credential sources are configured, in the order they are tried."""
-    env, config = ctx.env, ctx.config
-    profile = config.profile()
-    lines = []
-
-    def line(name, state):
-        lines.append("  %-28s %s" % (name, state))
-
-    key = env.get("AWS_ACCESS_KEY_ID", "")
-    if ctx.profile_forced:
-        line("environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
-    else:
-        line("environment keys", "AWS_ACCESS_KEY_ID=%s" % mask_key(key) if key else "not set (AWS_ACCESS_KEY_ID)")
-    line("assume role (role_arn)", profile.get("role_arn") or "not in profile %s" % config.profile_name)
-    line("web identity", env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
-         or "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
-    line("SSO", profile.get("sso_session") or profile.get("sso_start_url") or "not in profile")
-    def file_keys(profiles):
-        key = profiles.get(config.profile_name, {}).get("aws_access_key_id")
-        return "aws_access_key_id=%s" % mask_key(key) if key else "none"
-
-    line("credentials file keys", file_keys(config.credentials_profiles))
-    line("credential_process", "set" if profile.get("credential_process") else "not in profile")
-    line("config file keys", file_keys(config.config_profiles))
-    line("container endpoint", env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-         or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
-    line("EC2 instance metadata", "disabled (AWS_EC2_METADATA_DISABLED=true)"
-         if env_flag(env, "AWS_EC2_METADATA_DISABLED") else "enabled, tried last")
-    return lines
+    """Lines telling what the chain found at each source it tried (ctx.chain_trace, noted by
+    plan_credentials itself), in order; the sources after the one chosen are never tried."""
+    return ["  %-28s %s" % item for item in ctx.chain_trace or ()]
 
 
 NEWCOMER_ADVICE = """\
@@ -4269,12 +4299,13 @@ def action_doctor(ctx, streams, args):
         for label, path in (("config file", config.config_path), ("credentials file", config.credentials_path)):
             say("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
         say("credential sources, in the order they are tried:")
-        for line in chain_report(ctx):
-            say(line)
-        if registry is not None:
-            source = plan_for_registry(ctx, registry, settings)
-        else:
-            source = plan_credentials(ctx)
+        ctx.chain_trace = []
+        try:
+            source = plan_for_registry(ctx, registry, settings) if registry is not None else plan_credentials(ctx)
+        finally:
+            for line in chain_report(ctx):
+                say(line)
+            ctx.chain_trace = None
         say("  => %s" % source.describe())
     except HelperError as error:
         problem = error

@@ -141,6 +141,33 @@ MATRIX = {
         "config": "[profile sso]\nsso_start_url = %s\nsso_region = us-east-2\nsso_account_id = 111122223333\n"
                   "sso_role_name = Deployer\n" % SSO_START_URL},
     "nothing configured": {},
+    # botocore AssumeRoleProvider._resolve_credentials_from_profile: a source profile with keys, or
+    # without a role, resolves through ProfileProviderBuilder.providers (web identity, SSO,
+    # credentials file, process, config file), each provider reading its own file only.
+    "source keys in the credentials file, token only in the config file": {
+        "env": {"AWS_PROFILE": "dev"}, "credentials": keys("base", "AKIDBASE"),
+        "config": "[profile base]\naws_session_token = config-only-token\n"
+                  "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A},
+    "source profile with SSO settings and static keys": {
+        "env": {"AWS_PROFILE": "dev"},
+        "config": "[profile base]\nsso_start_url = %s\nsso_region = us-east-2\nsso_account_id = 111122223333\n"
+                  "sso_role_name = Deployer\naws_access_key_id = AKIDBASESSO\naws_secret_access_key = s\n"
+                  "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % (SSO_START_URL, ROLE_A)},
+    "source profile with credential_process and config-file keys": {
+        "env": {"AWS_PROFILE": "dev"},
+        "config": "[profile base]\ncredential_process = {process} AKIDBASEPROCESS\naws_access_key_id = AKIDBASECFG\n"
+                  "aws_secret_access_key = s\n[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A},
+    "source profile with only a secret key and a role": {
+        "env": {"AWS_PROFILE": "dev"}, "credentials": "[base]\naws_secret_access_key = lone-secret\n",
+        "config": "[profile base]\nrole_arn = %s\nsource_profile = root\n[profile dev]\nrole_arn = %s\n"
+                  "source_profile = base\n" % (ROLE_B, ROLE_A) + config_keys("root", "AKIDROOT")},
+    # botocore SharedCredentialProvider/ConfigProvider.TOKENS and EnvProvider.TOKENS: the
+    # security token name is looked up first.
+    "aws_security_token beats aws_session_token": {
+        "credentials": keys("default", "AKIDTOKENS") + "aws_session_token = session-token\n"
+                                                       "aws_security_token = security-token\n"},
+    "AWS_SECURITY_TOKEN beats AWS_SESSION_TOKEN": {
+        "env": dict(ENV_KEYS, AWS_SESSION_TOKEN="env-session-token", AWS_SECURITY_TOKEN="env-security-token")},
 }
 
 # Cases where the helper deliberately differs from botocore: name -> (reason, helper's pick, botocore's pick).
@@ -148,7 +175,7 @@ EXPECTED_DIFFERENCES = {
     "AWS_PROFILE and AWS_DEFAULT_PROFILE": (
         "the helper reads AWS_PROFILE before AWS_DEFAULT_PROFILE, as the Go helper and every other SDK do; "
         "botocore reads AWS_DEFAULT_PROFILE first",
-        ["keys", "AKIDDEV"], ["keys", "AKIDOPS"]),
+        ["keys", "AKIDDEV", None], ["keys", "AKIDOPS", None]),
 }
 
 # Runs under the reference interpreter: {case: env} on stdin, {case: outcome} on stdout.
@@ -202,7 +229,8 @@ def outcome(env):
             return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, Raw(body))
         form = parse_qs(text(request.body))
         action = form["Action"][0]
-        calls.append({"action": action, "signer": signer, "role_arn": form["RoleArn"][0]})
+        calls.append({"action": action, "signer": signer, "role_arn": form["RoleArn"][0],
+                      "token": text(request.headers.get("X-Amz-Security-Token")) or None})
         body = ('<{0}Response xmlns="{1}"><{0}Result><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId>'
                 '<Arn>arn:aws:sts::210987654321:assumed-role/r/x</Arn></AssumedRoleUser><Credentials>'
                 '<AccessKeyId>{2}</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>'
@@ -217,7 +245,8 @@ def outcome(env):
         if credentials is None:
             return {"error": "no credentials"}
         frozen = credentials.get_frozen_credentials()
-        return {"method": credentials.method, "access_key": frozen.access_key, "calls": calls}
+        return {"method": credentials.method, "access_key": frozen.access_key, "token": frozen.token or None,
+                "calls": calls}
     except Exception as error:
         return {"error": "%s: %s" % (type(error).__name__, str(error)[:300])}
 
@@ -269,9 +298,12 @@ def botocore_pick(outcome):
     kind = BOTOCORE_KINDS.get(outcome["method"], outcome["method"])
     calls = outcome["calls"]
     if kind == "keys":
-        return ["keys", outcome["access_key"]]
+        return ["keys", outcome["access_key"], outcome["token"]]
     if kind == "assume-role":
-        return ["assume-role", calls[0]["signer"], [call["role_arn"] for call in calls]]
+        first = calls[0]
+        source = ["sso", first["account"], first["role"]] if first["action"] == "GetRoleCredentials" else \
+            [first["signer"], first["token"]]
+        return ["assume-role", source, [call["role_arn"] for call in calls if "role_arn" in call]]
     if kind == "web-identity":
         return ["web-identity", calls[0]["signer"], calls[0]["role_arn"]]
     if kind == "sso":
@@ -284,17 +316,21 @@ def helper_pick(ctx):
     try:
         source = ecr_login.plan_credentials(ctx)
         if isinstance(source, (ecr_login.StaticSource, ecr_login.ProcessSource)):
-            return ["keys", source.fetch(ctx).access_key]
+            credentials = source.fetch(ctx)
+            return ["keys", credentials.access_key, credentials.token]
+        if isinstance(source, ecr_login.AssumeRoleSource):
+            roles = []
+            while isinstance(source, ecr_login.AssumeRoleSource):
+                roles.insert(0, source.role_arn)
+                source = source.source
+            if isinstance(source, ecr_login.WebIdentitySource):
+                return ["assume-role", [None, None], [source.role_arn] + roles]  # the first call is unsigned
+            if isinstance(source, ecr_login.SSOSource):
+                return ["assume-role", ["sso", source.account_id, source.role_name], roles]
+            credentials = source.fetch(ctx)  # static keys or credential_process
+            return ["assume-role", [credentials.access_key, credentials.token], roles]
     except ecr_login.HelperError:
         return ["error"]
-    if isinstance(source, ecr_login.AssumeRoleSource):
-        roles = []
-        while isinstance(source, ecr_login.AssumeRoleSource):
-            roles.insert(0, source.role_arn)
-            source = source.source
-        if isinstance(source, ecr_login.WebIdentitySource):
-            return ["assume-role", None, [source.role_arn] + roles]  # the first call is unsigned
-        return ["assume-role", source.credentials.access_key, roles]
     if isinstance(source, ecr_login.WebIdentitySource):
         return ["web-identity", None, source.role_arn]
     if isinstance(source, ecr_login.SSOSource):
