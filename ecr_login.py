@@ -538,6 +538,8 @@ def json_loads(text):
 
             scanner = _json.make_scanner(_JSONScannerContext())
         except (ImportError, AttributeError, TypeError):  # no C scanner (PyPy)
+            scanner = None
+        if scanner is None:  # outside the except: PyPy 3.11 fails to chain a RecursionError to it
             return json_loads_with_json(text)
         start = len(text) - len(text.lstrip(" \t\n\r"))
         try:

@@ -11,9 +11,9 @@ server URL is written to stdin and stdin closed, as Docker does.
 
 Checks: version; a Docker Hub get is "not found"; a cold get against the fake returns the
 token it minted; a warm get returns it again without a request; list names the registry.
-With --minimal (a Python that is only Debian's python3-minimal) the cold get must answer
-"not found" and name the missing module; the token cache is then filled by this Python in
-DIR, and the warm get and list on the minimal Python must still serve it.
+With --minimal (a Python that is only Debian's python3-minimal, which lacks json and _json)
+every get for ECR must answer "not found" and name the missing module, the warm one too (the
+token cache is filled by this Python in DIR first), and list must still print a JSON object.
 Not a unittest module (no test_ prefix): .ci/run calls it. Exit status 0 when all pass.
 """
 
@@ -93,17 +93,23 @@ def smoke(command, home, helper_home, minimal):
         if minimal:
             expect(result[0] == 1 and result[1].strip() == NOT_FOUND and "lacks the standard-library module" in
                    result[2] and "python3-minimal" in result[2], "cold get names the missing module", result)
-            secret = seed_cache(env, home)
+            seed_cache(env, home)
         else:
             minted = fake.secrets_in(result[1])
             expect(result[0] == 0 and minted and fake.count("ecr") == 1, "cold get against the fake", result)
             secret = json.loads(result[1])["Secret"]
         before = fake.count()
         result = run(command, "get", env, REGISTRY)
-        expect(result[0] == 0 and json.loads(result[1] or "{}").get("Secret") == secret and fake.count() == before,
-               "warm get from the cache", result)
+        if minimal:
+            expect(result[0] == 1 and result[1].strip() == NOT_FOUND and "python3-minimal" in result[2],
+                   "warm get names the missing module", result)
+        else:
+            expect(result[0] == 0 and json.loads(result[1] or "{}").get("Secret") == secret, "warm get", result)
+        expect(fake.count() == before, "the warm get made no request", result)
         result = run(command, "list", env)
-        expect(result[0] == 0 and json.loads(result[1] or "{}").get("https://" + REGISTRY) == "AWS", "list", result)
+        listed = json.loads(result[1]) if result[1].startswith("{") else None
+        expect(result[0] == 0 and isinstance(listed, dict) and (minimal or listed.get("https://" + REGISTRY) == "AWS"),
+               "list", result)
         if fake.errors:
             raise SmokeFailure("the fake saw errors: %s" % fake.errors)
 

@@ -61,7 +61,10 @@ def call(url, method="GET", body=None, headers=None, timeout=CLIENT_TIMEOUT, con
         with opener.open(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        try:
+            return error.code, error.headers, error.read()
+        finally:
+            error.close()  # or Python 3.14 warns of its implicitly closed temporary file
 
 
 def ecr_call(fake, body=b"{}", region="eu-west-1", target=ECR_TARGET, service="ecr", **key):
