@@ -335,7 +335,11 @@ SERVICE_HOSTS = {
     "sts": ("sts", "sts-fips", "sts", "sts-fips"),
     "sso": ("portal.sso", "portal.sso-fips", "portal.sso", "portal.sso-fips"),
     "sso_oidc": ("oidc", "oidc-fips", "oidc", "oidc-fips"),
+    "signin": ("signin", "signin-fips", "signin", "signin-fips"),
 }
+# The sign-in service's regular endpoint in these partitions (by region prefix) is
+# <region>.signin.<domain>.
+SIGNIN_DOMAINS = {"": "aws.amazon.com", "cn-": "amazonaws.cn", "us-gov-": "amazonaws-us-gov.com"}
 # ECR Public's dual-stack endpoint in the aws partition has a name of its own.
 ECR_PUBLIC_AWS_DUALSTACK_HOST = "ecr-public"
 # In GovCloud the regular IPv4 endpoints of these services are the FIPS ones.
@@ -353,6 +357,14 @@ def service_endpoint(service, region, fips, dualstack):
     if service == "ecr_public" and dualstack and not fips and prefix == AWS_PARTITION[0]:
         name = ECR_PUBLIC_AWS_DUALSTACK_HOST
     return "https://%s.%s.%s" % (name, region, dualstack_suffix if dualstack else dns_suffix)
+
+
+def signin_endpoint(region, fips, dualstack):
+    """The AWS Sign-In endpoint (`aws login` token refreshes), by its endpoint rules."""
+    domain = SIGNIN_DOMAINS.get(region_partition(region)[0])
+    if domain and not fips and not dualstack:
+        return "https://%s.signin.%s" % (region, domain)
+    return service_endpoint("signin", region, fips, dualstack)
 
 
 def setting_flag(ctx, env_name, profile_key, default=False):
@@ -1212,6 +1224,24 @@ class SSOSource(Source):
         return sso_role_credentials(ctx, self)
 
 
+class LoginSource(Source):
+    """`aws login` credentials (a profile's login_session): the ones the AWS CLI caches under
+    ~/.aws/login/cache, refreshed with their refresh token when they expire."""
+
+    def __init__(self, profile, session):
+        self.profile = profile
+        self.session = session
+
+    def identity(self):
+        return "\n".join(("login", self.session))
+
+    def describe(self):
+        return "aws login session %s (profile %s)" % (self.session, self.profile)
+
+    def fetch(self, ctx):
+        return login_credentials(ctx, self)
+
+
 class ProcessSource(Source):
     """credential_process: an external command that prints credentials as JSON."""
 
@@ -1446,6 +1476,8 @@ def profile_providers(ctx, name, top_level=False):
         "profile %s in %s" % (name, config.credentials_path))), "none for profile %s" % name)
     if source:
         return source
+    if profile.get("login_session"):  # botocore and the Go SDK: after the keys, before credential_process
+        return LoginSource(name, profile["login_session"])
     if profile.get("credential_process"):
         return noted(trace, "credential_process", ProcessSource(
             name, profile["credential_process"], profile.get("aws_account_id")), "")
@@ -1797,6 +1829,121 @@ def refresh_sso_token(ctx, source, path, document):
     except OSError as error:
         ctx.log.warning("could not save the refreshed SSO token to %s: %s" % (path, error.strerror))
     return token
+
+
+LOGIN_CACHE_PATH = (".aws", "login", "cache")
+LOGIN_TOKEN_PATH = "/v1/token"
+
+
+def login_hint(source):
+    return "run: aws login --profile %s" % source.profile
+
+
+def login_cache_path(ctx, source):
+    """$AWS_LOGIN_CACHE_DIRECTORY (else ~/.aws/login/cache)/<sha256 of the session>.json"""
+    directory = ctx.env.get("AWS_LOGIN_CACHE_DIRECTORY", "")
+    if directory:
+        directory = expand_home(expand_variables(directory, ctx.env), ctx.env)
+    else:
+        home = home_directory(ctx.env)
+        if not home:
+            raise CredentialsError("cannot find the aws login cache: HOME is not set (or set AWS_LOGIN_CACHE_DIRECTORY)")
+        directory = os.path.join(home, *LOGIN_CACHE_PATH)
+    return os.path.join(directory, sha256_digest(source.session.encode("utf-8")).hex() + ".json")
+
+
+def login_cache_credentials(document):
+    """Credentials from a login cache entry's accessToken; ValueError when it has none."""
+    token = document.get("accessToken") if isinstance(document, dict) else None
+    if not isinstance(token, dict):
+        raise ValueError("no accessToken")
+    credentials = parse_credential_document(token, "the aws login cache", (
+        "accessKeyId", "secretAccessKey", "sessionToken", "expiresAt"))
+    if credentials.expiry is None:
+        raise ValueError("no expiresAt")
+    credentials.account_id = credentials.account_id or (
+        token.get("accountId") if isinstance(token.get("accountId"), str) else None)
+    return credentials
+
+
+def login_credentials(ctx, source):
+    """The cached `aws login` credentials while they are valid, else refreshed ones."""
+    path = login_cache_path(ctx, source)
+    try:
+        with open(path, "rb") as handle:
+            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
+    except (IOError, OSError):
+        raise CredentialsError("no cached aws login session for profile %s (%s); %s" % (
+            source.profile, path, login_hint(source)))
+    except ValueError:
+        raise CredentialsError("the aws login cache file %s is not valid JSON; %s" % (path, login_hint(source)))
+    try:
+        credentials = login_cache_credentials(document)
+    except (ValueError, CredentialsError):
+        raise CredentialsError("the aws login cache file %s holds no credentials; %s" % (path, login_hint(source)))
+    for name in ("refreshToken", "dpopKey", "idToken"):
+        ctx.remember_secret(document.get(name))
+    if not credentials.expiring():
+        return checked_fresh(ctx, credentials, "the aws login cache")
+    if not all(isinstance(document.get(name), str) and document[name] for name in ("refreshToken", "clientId", "dpopKey")):
+        raise CredentialsError("the aws login session for profile %s has expired and cannot be refreshed; %s" % (
+            source.profile, login_hint(source)))
+    return refresh_login(ctx, source, path, document)
+
+
+def random_uuid4():
+    """A random (version 4) UUID string, without importing uuid."""
+    data = bytearray(os.urandom(16))
+    data[6] = data[6] & 0x0F | 0x40
+    data[8] = data[8] & 0x3F | 0x80
+    text = bytes(data).hex()
+    return "-".join((text[:8], text[8:12], text[12:16], text[16:20], text[20:]))
+
+
+def refresh_login(ctx, source, path, document):
+    """AWS Sign-In CreateOAuth2Token with the refresh token, unsigned but with a DPoP proof made
+    with the session's key; the refreshed entry is written back (0600, atomically)."""
+    region = ctx.region or default_region(ctx)
+    if not region:
+        raise CredentialsError("the aws login session for profile %s needs refreshing, which needs a region" %
+                               source.profile)
+    url = (configured_endpoint(ctx, "signin") or signin_endpoint(region, *endpoint_variants(ctx))) + LOGIN_TOKEN_PATH
+    try:
+        key = ec_private_key(document["dpopKey"])
+    except ValueError as error:
+        raise CredentialsError("the aws login cache file %s has an unusable dpopKey (%s); %s" % (
+            path, error, login_hint(source)))
+    body = json_dumps({"clientId": document["clientId"], "refreshToken": document["refreshToken"],
+                       "grantType": "refresh_token"})
+    headers = {"Content-Type": "application/json", "DPoP": dpop_proof(key, url, time.time(), random_uuid4())}
+    try:
+        response = aws_call(ctx, "Sign-In CreateOAuth2Token", url, headers, body, None, region, "signin",
+                            lambda r: answer_error(r, "Sign-In"))
+    except AWSError as error:
+        if 400 <= error.status < 500:
+            raise CredentialsError("the aws login session for profile %s could not be refreshed (%s); %s" % (
+                source.profile, error, login_hint(source)))
+        raise
+    try:
+        answer = json_loads(response.body)
+        lifetime = answer["expiresIn"]
+        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or \
+                not isinstance(answer["refreshToken"], str) or not isinstance(answer["accessToken"], dict):
+            raise ValueError("wrong types")
+        token = dict(answer["accessToken"], expiresAt=format_go_time(int(time.time() + lifetime) * 10 ** 9, utc=True))
+        credentials = login_cache_credentials({"accessToken": token})
+    except (ValueError, KeyError, TypeError, CredentialsError):
+        raise CredentialsError("Sign-In CreateOAuth2Token gave an unusable answer; %s" % login_hint(source))
+    ctx.remember_secret(answer["refreshToken"])
+    account_id = document["accessToken"].get("accountId")
+    token = {"accessKeyId": credentials.access_key, "secretAccessKey": credentials.secret_key,
+             "sessionToken": credentials.token, "accountId": account_id, "expiresAt": token["expiresAt"]}
+    credentials.account_id = account_id if isinstance(account_id, str) else None
+    try:
+        write_private_file(path, json_dumps(dict(document, accessToken=token, refreshToken=answer["refreshToken"])))
+    except OSError as error:
+        ctx.log.warning("could not save the refreshed aws login session to %s: %s" % (path, error.strerror))
+    return checked_fresh(ctx, credentials, "Sign-In CreateOAuth2Token")
 
 
 def sso_role_credentials(ctx, source):
@@ -2266,6 +2413,167 @@ def sign_request(method, url, headers, body, credentials, region, service, now=N
     headers["Authorization"] = sigv4_parts(method, path or "/", query, list(headers.items()), body,
                                            credentials, region, service, amz_date)[3]
     return headers
+
+
+# ============================================================================================
+# ES256 (ECDSA on P-256 with SHA-256, RFC 6979 nonces: the DPoP proof of an `aws login` refresh)
+# ============================================================================================
+
+# The NIST P-256 curve y^2 = x^3 - 3x + b over the prime field P, with base point G of prime order N.
+P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+P256_BYTES = 32
+
+
+def jacobian_double(point):
+    """2 * (X, Y, Z) in Jacobian coordinates (x = X/Z^2, y = Y/Z^3); Z = 0 is infinity."""
+    x, y, z = point
+    if not y or not z:
+        return (0, 1, 0)
+    p = P256_P
+    y2 = y * y % p
+    s = 4 * x * y2 % p
+    z2 = z * z % p
+    m = 3 * (x - z2) * (x + z2) % p  # a = -3
+    nx = (m * m - 2 * s) % p
+    return nx, (m * (s - nx) - 8 * y2 * y2) % p, 2 * y * z % p
+
+
+def jacobian_add(first, second):
+    """first + second in Jacobian coordinates."""
+    x1, y1, z1 = first
+    x2, y2, z2 = second
+    if not z1:
+        return second
+    if not z2:
+        return first
+    p = P256_P
+    z1z1, z2z2 = z1 * z1 % p, z2 * z2 % p
+    u1, u2 = x1 * z2z2 % p, x2 * z1z1 % p
+    s1, s2 = y1 * z2 * z2z2 % p, y2 * z1 * z1z1 % p
+    if u1 == u2:
+        return jacobian_double(first) if s1 == s2 else (0, 1, 0)
+    h, r = (u2 - u1) % p, (s2 - s1) % p
+    h2 = h * h % p
+    h3 = h * h2 % p
+    v = u1 * h2 % p
+    nx = (r * r - h3 - 2 * v) % p
+    return nx, (r * (v - nx) - s1 * h3) % p, h * z1 * z2 % p
+
+
+def p256_multiply(scalar, point=P256_G):
+    """scalar * point as affine (x, y); scalar in [1, N-1], so never the point at infinity."""
+    result, addend = (0, 1, 0), (point[0], point[1], 1)
+    while scalar:
+        if scalar & 1:
+            result = jacobian_add(result, addend)
+        addend = jacobian_double(addend)
+        scalar >>= 1
+    x, y, z = result
+    z_inverse = pow(z, P256_P - 2, P256_P)  # Fermat: P is prime (pow(z, -1, P) needs 3.8)
+    z_inverse2 = z_inverse * z_inverse % P256_P
+    return x * z_inverse2 % P256_P, y * z_inverse2 * z_inverse % P256_P
+
+
+def int_bytes(value, length=P256_BYTES):
+    return value.to_bytes(length, "big")
+
+
+def rfc6979_nonce(private_key, digest):
+    """The deterministic ECDSA nonce k of RFC 6979 section 3.2 for P-256 and HMAC-SHA256."""
+    x = int_bytes(private_key)
+    h1 = int_bytes(int.from_bytes(digest, "big") % P256_N)  # bits2octets: qlen = hlen = 256
+    v, k = b"\x01" * 32, b"\x00" * 32
+    k = hmac_sha256(k, v + b"\x00" + x + h1)
+    v = hmac_sha256(k, v)
+    k = hmac_sha256(k, v + b"\x01" + x + h1)
+    v = hmac_sha256(k, v)
+    while True:
+        v = hmac_sha256(k, v)
+        candidate = int.from_bytes(v, "big")
+        if 1 <= candidate < P256_N:
+            return candidate
+        k = hmac_sha256(k, v + b"\x00")
+        v = hmac_sha256(k, v)
+
+
+def es256_sign(private_key, message):
+    """The ES256 signature (r || s, 64 bytes, as JWS wants it) of message, deterministic."""
+    digest = sha256_digest(message)
+    e = int.from_bytes(digest, "big")
+    k = rfc6979_nonce(private_key, digest)
+    while True:
+        r = p256_multiply(k)[0] % P256_N
+        s = pow(k, P256_N - 2, P256_N) * (e + r * private_key) % P256_N
+        if r and s:
+            return int_bytes(r) + int_bytes(s)
+        k = k % (P256_N - 1) + 1  # unreachable in practice (probability 2^-256); stay in range
+
+
+def der_elements(data):
+    """The (tag, content) elements of DER bytes, in order; ValueError for malformed DER."""
+    elements, index = [], 0
+    while index < len(data):
+        if index + 2 > len(data):
+            raise ValueError("truncated DER")
+        tag, length = data[index], data[index + 1]
+        index += 2
+        if length & 0x80:
+            count = length & 0x7F
+            if not 1 <= count <= 3 or index + count > len(data):
+                raise ValueError("bad DER length")
+            length = int.from_bytes(data[index:index + count], "big")
+            index += count
+        if index + length > len(data):
+            raise ValueError("truncated DER")
+        elements.append((tag, data[index:index + length]))
+        index += length
+    return elements
+
+
+DER_SEQUENCE, DER_INTEGER, DER_OCTET_STRING = 0x30, 0x02, 0x04
+
+
+def ec_private_key(pem):
+    """The private scalar of a P-256 key in PEM: SEC1 "EC PRIVATE KEY" (what `aws login`
+    writes) or PKCS#8 "PRIVATE KEY". ValueError when it is neither or out of range."""
+    import binascii
+
+    body = "".join(line.strip() for line in pem.strip().splitlines() if not line.startswith("-----"))
+    try:
+        (tag, content), = der_elements(binascii.a2b_base64(body.encode("ascii")))
+    except (binascii.Error, UnicodeError):
+        raise ValueError("not base64")
+    if tag != DER_SEQUENCE:
+        raise ValueError("not a DER sequence")
+    fields = der_elements(content)
+    if len(fields) >= 3 and fields[1][0] == DER_SEQUENCE and fields[2][0] == DER_OCTET_STRING:  # PKCS#8
+        (tag, content), = der_elements(fields[2][1])
+        fields = der_elements(content)
+    if len(fields) < 2 or fields[0] != (DER_INTEGER, b"\x01") or fields[1][0] != DER_OCTET_STRING:
+        raise ValueError("not an EC private key")
+    scalar = int.from_bytes(fields[1][1], "big")
+    if not 1 <= scalar < P256_N:
+        raise ValueError("the private key is out of range")
+    return scalar
+
+
+def b64url(data):
+    """base64url without padding (JWS)."""
+    return b64(data).replace("+", "-").replace("/", "_").rstrip("=")
+
+
+def dpop_proof(private_key, url, now, jti):
+    """A DPoP proof (RFC 9449) for POST url: a JWT with the public key as jwk, signed ES256."""
+    x, y = p256_multiply(private_key)
+    header = {"typ": "dpop+jwt", "alg": "ES256",
+              "jwk": {"kty": "EC", "x": b64url(int_bytes(x)), "y": b64url(int_bytes(y)), "crv": "P-256"}}
+    payload = {"htm": "POST", "htu": url, "iat": int(now), "jti": jti}
+    signing_input = b64url(json_dumps(header)) + "." + b64url(json_dumps(payload))
+    return signing_input + "." + b64url(es256_sign(private_key, signing_input.encode("ascii")))
 
 
 # ============================================================================================

@@ -92,7 +92,8 @@ REGIONS = ("us-west-2", "us-east-1", "cn-north-1", "cn-northwest-1", "us-gov-wes
            "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1", "eusc-de-east-1",
            "ap-southeast-7", "mx-central-1")
 # botocore client name -> the helper's service key
-SERVICES = {"ecr": "ecr", "ecr-public": "ecr_public", "sts": "sts", "sso": "sso", "sso-oidc": "sso_oidc"}
+SERVICES = {"ecr": "ecr", "ecr-public": "ecr_public", "sts": "sts", "sso": "sso", "sso-oidc": "sso_oidc",
+            "signin": "signin"}
 
 # Runs in the botocore interpreter: reads {"cases": [...], "matrix": [...]} on stdin.
 REFERENCE_SCRIPT = r"""
@@ -225,7 +226,9 @@ class EndpointSettingsTest(unittest.TestCase):
         self.assertEqual(len(self.reference["matrix"]), len(self.matrix))
         for (service, region, fips, dualstack), expected in zip(self.matrix, self.reference["matrix"]):
             with self.subTest(service=service, region=region, fips=fips, dualstack=dualstack):
-                self.assertEqual(ecr_login.service_endpoint(SERVICES[service], region, fips, dualstack), expected)
+                endpoint = ecr_login.signin_endpoint if service == "signin" else \
+                    lambda *args: ecr_login.service_endpoint(SERVICES[service], *args)
+                self.assertEqual(endpoint(region, fips, dualstack), expected)
 
 
 class EndpointsEndToEndTest(unittest.TestCase):
