@@ -628,6 +628,7 @@ def json_text(value, indent, depth):
 PROFILE_NAME_CHARS = ALNUM | frozenset("-/.%@_:+")
 WHITESPACE = " \t"
 COMMENT_CHARS = "#;"
+UTF8_BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it
 # A config file larger than this is not a config file; refuse it rather than parse it.
 MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024
 
@@ -824,8 +825,10 @@ def read_text_file(path, what):
         raise ConfigError("%s %s is larger than %d bytes" % (what, path, MAX_CONFIG_FILE_BYTES))
     if b"\0" in data:
         raise ConfigError("%s %s is not a text file" % (what, path))
+    if data.startswith(UTF8_BOM):  # by hand: the utf-8-sig codec is one more import on the warm path
+        data = data[len(UTF8_BOM):]
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("%s %s is not valid UTF-8 text" % (what, path))
 
@@ -1073,14 +1076,15 @@ def mask_key(access_key):
 
 def sha256_digest(data):
     """SHA-256 without importing hashlib (which loads OpenSSL) on the warm path: CPython's own
-    built-in module (_sha2 from 3.12, _sha256 before), with hashlib where neither exists."""
+    built-in module (_sha2 from 3.12, _sha256 before; a failed import is searched for anew on
+    every call, so the version decides), with hashlib where neither exists (PyPy)."""
     try:
-        from _sha2 import sha256
-    except ImportError:
-        try:
+        if sys.version_info >= (3, 12):
+            from _sha2 import sha256
+        else:
             from _sha256 import sha256
-        except ImportError:
-            from hashlib import sha256
+    except ImportError:
+        from hashlib import sha256
     return sha256(data).digest()
 
 
@@ -1736,20 +1740,59 @@ def sts_call(ctx, action, params, credentials):
     return checked_fresh(ctx, credentials, "STS " + action)
 
 
-def xml_fields(body, names):
-    """The text of the first element with each local name, or None for a body that is not XML."""
-    from xml.etree import ElementTree
+XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
+
+def xml_unescape(text):
+    """The predefined entities and character references; anything else stays as written."""
+    pieces = text.split("&")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        name, semicolon, rest = piece.partition(";")
+        try:
+            if not semicolon:
+                raise ValueError
+            if name in XML_ENTITIES:
+                char = XML_ENTITIES[name]
+            elif name[:2] in ("#x", "#X"):
+                char = chr(int(name[2:], 16))
+            elif name[:1] == "#" and DIGITS.issuperset(name[1:]):
+                char = chr(int(name[1:]))
+            else:
+                raise ValueError
+        except (ValueError, OverflowError):
+            out.append("&" + piece)
+        else:
+            out.append(char + rest)
+    return "".join(out)
+
+
+def xml_fields(body, names):
+    """The text of the first element with each local name (any namespace prefix) in an AWS
+    XML answer, or None for a body that is not XML. By hand, as these answers are flat
+    elements of text: xml.etree costs 3 ms to import."""
     try:
-        root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, ValueError, LookupError):  # LookupError: an unknown encoding=
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.lstrip().startswith("<"):
         return None
     found = {}
-    for element in root.iter():
-        local = element.tag.rsplit("}", 1)[-1]
+    position = 0
+    while True:
+        start = text.find("<", position)
+        if start < 0:
+            return found
+        end = text.find(">", start)
+        if end < 0:
+            return None
+        tag, position = text[start + 1:end], end + 1
+        if not tag or tag[0] in "/?!" or tag.endswith("/"):
+            continue  # an end tag, a declaration or comment, an empty element
+        local = tag.split(None, 1)[0].rsplit(":", 1)[-1] if tag.split() else ""
         if local in names and local not in found:
-            found[local] = (element.text or "").strip()
-    return found
+            close = text.find("<", position)
+            found[local] = xml_unescape(text[position:close if close >= 0 else len(text)]).strip()
 
 
 def sso_token_path(ctx, source):
@@ -2969,8 +3012,6 @@ def answer_error(response, service="AWS"):
 def aws_call(ctx, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
     """An AWS API call with standard-mode retries inside an overall deadline; re-signed on
     every attempt. Returns a 2xx Response or raises the last AWSError."""
-    import random
-
     deadline = time.time() + ctx.total_timeout
     last_error = None
     for attempt in range(1, ctx.max_attempts + 1):
@@ -2995,6 +3036,8 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
                 raise last_error
         ctx.log.debug("%s attempt %d failed: %s" % (name, attempt, last_error))
         if attempt < ctx.max_attempts:
+            import random  # only now: most calls succeed at once
+
             delay = random.random() * min(ctx.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
             time.sleep(max(0.0, min(delay, deadline - time.time())))
     if last_error is None:
@@ -3010,6 +3053,7 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 ECR_PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
 JSON_11 = "application/x-amz-json-1.1"
+BASE64_CHARS = ALNUM | frozenset("+/")
 
 
 class AuthToken(object):
@@ -3054,6 +3098,21 @@ def decode_token(token):
     return username, password
 
 
+def is_strict_base64(text):
+    """Only base64 characters and correct padding (a2b_base64 alone skips stray characters
+    before 3.11; base64's validate=True imports re)."""
+    import binascii
+
+    data = text.rstrip("=")
+    if len(text) - len(data) > 2 or not BASE64_CHARS.issuperset(data):
+        return False
+    try:
+        binascii.a2b_base64(text.encode("ascii"))
+    except binascii.Error:
+        return False
+    return True
+
+
 def get_authorization_token(ctx, registry, credentials):
     """Call (private or public) GetAuthorizationToken for a registry."""
     if registry.is_public:
@@ -3084,11 +3143,7 @@ def get_authorization_token(ctx, registry, credentials):
     if expires_at - EXPIRY_MARGIN_SECONDS <= time.time():
         raise AWSError("%s answered a token that expires at %s, which this machine's clock says is now or past: "
                        "check the clock" % (what, format_expiry(expires_at)))
-    try:
-        import base64
-
-        base64.b64decode(token, validate=True)
-    except ValueError:  # binascii.Error; a2b_base64 alone skips stray characters before 3.11
+    if not is_strict_base64(token):
         raise AWSError("%s answered an authorization token that is not valid base64" % what)
     proxy_endpoint = data.get("proxyEndpoint") if not registry.is_public else None
     if not isinstance(proxy_endpoint, str) or not proxy_endpoint:

@@ -367,6 +367,39 @@ print(json.dumps(results))
 SYSTEM_STORE = "/etc/ssl/certs"
 
 
+class XMLFieldsTest(unittest.TestCase):
+    """The hand-written reader of AWS XML answers agrees with xml.etree on their shapes."""
+
+    BODIES = (
+        b'<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>'
+        b'<AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s/+=&amp;&#x41;&#66;</SecretAccessKey><SessionToken>'
+        b'\n  t&lt;k&gt;&quot;&apos;\n</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>'
+        b'</AssumeRoleResult></AssumeRoleResponse>',
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code attr="x">Throttling'
+        b'</Code><Message>Rate exceeded</Message></Error><!-- a comment --><RequestId>1</RequestId></ErrorResponse>',
+        b'<s:Envelope xmlns:s="urn:x"><s:Body><s:Code>Prefixed</s:Code><Message>caf\xc3\xa9</Message></s:Body>'
+        b'</s:Envelope>',
+        b'<Response><Errors><Error><Code>First</Code></Error><Error><Code>Second</Code></Error></Errors></Response>',
+    )
+    NAMES = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Code", "Message", "RequestId")
+
+    def test_same_text_as_elementtree(self):
+        from xml.etree import ElementTree
+
+        for body in self.BODIES:
+            with self.subTest(body=body[:40]):
+                expected = {}
+                for element in ElementTree.fromstring(body).iter():
+                    local = element.tag.rsplit("}", 1)[-1]
+                    if local in self.NAMES and local not in expected:
+                        expected[local] = (element.text or "").strip()
+                self.assertEqual(ecr_login.xml_fields(body, self.NAMES), expected)
+
+    def test_not_xml(self):
+        for body in (b"", b"Forbidden", b'{"__type": "X"}', b"\xff\xfe<a>", b"<unclosed"):
+            self.assertIsNone(ecr_login.xml_fields(body, self.NAMES), body)
+
+
 class SystemStoreTest(unittest.TestCase):
     """The system store read lazily from its hashed directory, and in full when that fails:
     the same certificates are trusted and refused either way. /etc/ssl/certs is replaced by a

@@ -27,7 +27,7 @@ def read(path):
 class PKI(object):
     """Certificates in a directory. Each leaf name maps to (chain file, key file) for a server."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, names=LOOPBACK_NAMES):
         self.openssl = shutil.which("openssl")
         if self.openssl is None:
             raise unittest.SkipTest("the openssl command is not installed; TLS tests need it")
@@ -37,7 +37,7 @@ class PKI(object):
         self.decoy_root = self.ca("decoy-root", "ecr-login decoy root CA")
         self.intermediate = self.ca("intermediate", "ecr-login test intermediate CA", issuer="root", pathlen=0)
         self.leaves = {
-            "good": self.leaf("good", "intermediate"),
+            "good": self.leaf("good", "intermediate", names=names),
             "wrong name": self.leaf("wrong-name", "intermediate", names="DNS:elsewhere.example"),
             "expired": self.leaf("expired", "intermediate", days="-1"),
             "self-signed": self.leaf("self-signed", None),
