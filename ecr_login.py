@@ -866,6 +866,13 @@ class SharedConfig(object):
                 self.profile_name, self.config_path, self.credentials_path))
 
 
+def default_region(ctx):
+    """AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region: the AWS CLI v2's and the
+    Go SDK's order. "" when none is set."""
+    return (ctx.env.get("AWS_REGION", "").strip() or ctx.env.get("AWS_DEFAULT_REGION", "").strip()
+            or ctx.config.setting("region", "").strip())
+
+
 # ============================================================================================
 # HELPER CONFIG (the helper's own ~/.ecr/config.json: a profile, role or ECR registry per host)
 # ============================================================================================
@@ -1810,17 +1817,23 @@ def sso_login_hint(source):
     return "run: aws sso login --profile %s" % source.profile
 
 
+def read_cli_cache(path, missing, what, hint):
+    """The JSON of a cache file the AWS CLI writes (SSO token, login session); a
+    CredentialsError that says what to run when it is missing or broken."""
+    try:
+        with open(path, "rb") as handle:
+            return json_loads(handle.read(MAX_RESPONSE_BYTES))
+    except (IOError, OSError):
+        raise CredentialsError("%s (%s); %s" % (missing, path, hint))
+    except ValueError:
+        raise CredentialsError("the %s %s is not valid JSON; %s" % (what, path, hint))
+
+
 def load_sso_token(ctx, source):
     """The cached SSO access token, refreshed through SSO OIDC when it expires and can be."""
     path = sso_token_path(ctx, source)
-    try:
-        with open(path, "rb") as handle:
-            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
-    except (IOError, OSError):
-        raise CredentialsError("no cached SSO token for profile %s (%s); %s" % (
-            source.profile, path, sso_login_hint(source)))
-    except ValueError:
-        raise CredentialsError("the SSO token cache file %s is not valid JSON; %s" % (path, sso_login_hint(source)))
+    document = read_cli_cache(path, "no cached SSO token for profile %s" % source.profile, "SSO token cache file",
+                              sso_login_hint(source))
     if not isinstance(document, dict) or not isinstance(document.get("accessToken"), str):
         raise CredentialsError("the SSO token cache file %s has no accessToken; %s" % (path, sso_login_hint(source)))
     ctx.remember_secret(document.get("accessToken"))
@@ -1912,14 +1925,8 @@ def login_cache_credentials(document):
 def login_credentials(ctx, source):
     """The cached `aws login` credentials while they are valid, else refreshed ones."""
     path = login_cache_path(ctx, source)
-    try:
-        with open(path, "rb") as handle:
-            document = json_loads(handle.read(MAX_RESPONSE_BYTES))
-    except (IOError, OSError):
-        raise CredentialsError("no cached aws login session for profile %s (%s); %s" % (
-            source.profile, path, login_hint(source)))
-    except ValueError:
-        raise CredentialsError("the aws login cache file %s is not valid JSON; %s" % (path, login_hint(source)))
+    document = read_cli_cache(path, "no cached aws login session for profile %s" % source.profile,
+                              "aws login cache file", login_hint(source))
     try:
         credentials = login_cache_credentials(document)
     except (ValueError, CredentialsError):
@@ -4185,13 +4192,6 @@ Prints only the registry password, for tools that keep their own login:
       --username AWS --password-stdin 123456789012.dkr.ecr.us-west-2.amazonaws.com
 With --region instead of a registry, as `aws ecr get-login-password`: your own account's registry there.
 """ % {"program": PROGRAM}
-
-
-def default_region(ctx):
-    """AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region: the AWS CLI v2's and the
-    Go SDK's order. "" when none is set."""
-    return (ctx.env.get("AWS_REGION", "").strip() or ctx.env.get("AWS_DEFAULT_REGION", "").strip()
-            or ctx.config.setting("region", "").strip())
 
 
 def action_get_login_password(ctx, streams, args):

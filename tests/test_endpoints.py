@@ -125,18 +125,19 @@ def url_of(session, service, region):
 job = json.load(sys.stdin)
 base_env = dict(os.environ)
 results = {"cases": {}, "matrix": []}
+loader = botocore.session.Session().get_component("data_loader")  # one, so models are read once
 for case in job["cases"]:
     os.environ.clear()
     os.environ.update(base_env)
     os.environ.update(case["env"])
     try:
         session = botocore.session.Session()
+        session.register_component("data_loader", loader)
         region = session.get_config_variable("region")
         results["cases"][case["name"]] = [url_of(session, "ecr", region), url_of(session, "sts", region),
                                           url_of(session, "ecr-public", "us-east-1")]
     except Exception as error:
         results["cases"][case["name"]] = ["error", "error", "error"]
-loader = botocore.session.Session().get_component("data_loader")
 partitions = loader.load_data("partitions")
 providers = {}
 for service, region, fips, dualstack in job["matrix"]:
