@@ -11,8 +11,9 @@ Inside the namespace, on loopback only:
   hosts file bind-mounted over /etc/hosts);
 - Debian's ``docker-registry`` (CNCF distribution) serves it on 127.0.0.2:443 with a cert from a
   test CA, htpasswd auth with the user AWS and a bcrypt hash of the password the fake ECR mints;
-- skopeo and the docker CLI trust the CA through /etc/docker/certs.d/<host>/ca.crt, on a tmpfs
-  mounted over /etc/docker (falling back to SSL_CERT_FILE when there is no /etc/docker);
+- skopeo, podman, buildah and the docker CLI trust the CA through
+  /etc/docker/certs.d/<host>/ca.crt, on a tmpfs mounted over /etc/docker (falling back to
+  SSL_CERT_FILE when there is no /etc/docker);
 - tests.fakeaws.FakeAWS answers GetAuthorizationToken over TLS on 127.0.0.1 (AWS_ENDPOINT_URL_ECR,
   AWS_CA_BUNDLE), with static keys in the environment;
 - a freshly built zipapp is first on PATH as docker-credential-ecr-login (and as
@@ -309,7 +310,7 @@ def docker_py_python():
 
 
 class RealClients(unittest.TestCase):
-    """skopeo, the docker CLI, docker-py and a kubelet-style request, through the helper.
+    """skopeo, the docker CLI, docker-py, a kubelet-style request, podman and buildah, through the helper.
 
     The methods run in name order and share one registry, fake ECR and token cache: the
     first credential-helper call (skopeo) fetches the token, the later ones must be served
@@ -494,6 +495,34 @@ class RealClients(unittest.TestCase):
     def test_6_docker_py_not_found_for_docker_hub(self):
         result = self.docker_py("index.docker.io", self.no_creds_env)
         self.assertIn("not_found", result, "expected CredentialsNotFound, got %r" % (result,))
+
+    def containers_storage(self, tool):
+        """Options that give podman or buildah a storage of their own under the work dir
+        (vfs: no overlay mounts needed), and no systemd or journald."""
+        runroot = tempfile.mkdtemp(prefix="ecr-%s-" % tool, dir="/tmp")  # podman wants at most 50 characters
+        self.addCleanup(shutil.rmtree, runroot, True)
+        options = ["--root", os.path.join(self.work, tool), "--runroot", runroot, "--storage-driver", "vfs"]
+        if tool == "podman":
+            options += ["--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+        return options
+
+    def pull_with(self, tool):
+        """Pull the image with podman or buildah through the helper; the image ID it prints."""
+        log("versions: %s" % tool_version([tool, "--version"]))
+        _, out, err = self.timed("%s pull" % tool, [tool] + self.containers_storage(tool) + ["pull", IMAGE],
+                                 env=self.env)
+        self.assertNotIn("Traceback", err)
+        return out.strip().splitlines()[-1]
+
+    def test_7_podman_pulls_through_the_helper_from_the_cache(self):
+        image_id = self.pull_with("podman")
+        self.assertRegex(image_id, r"^[0-9a-f]{64}$")
+        self.assertEqual(self.token_calls(), 1, "podman's helper call must hit the cache")
+
+    def test_8_buildah_pulls_through_the_helper_from_the_cache(self):
+        image_id = self.pull_with("buildah")
+        self.assertRegex(image_id, r"^[0-9a-f]{64}$")
+        self.assertEqual(self.token_calls(), 1, "buildah's helper call must hit the cache")
 
 
 def main():

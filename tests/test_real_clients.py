@@ -1,5 +1,5 @@
-"""Real clients pull through the helper from a real registry (issue 7): skopeo, the docker CLI,
-docker-py, and a kubelet-style request.
+"""Real clients pull through the helper from a real registry (issue 7): skopeo, podman, buildah,
+the docker CLI, docker-py, and a kubelet-style request.
 
 The scenario itself is in tests/realclients_support.py; this test runs it inside a private
 mount + network (+ pid) namespace made with ``unshare``, where the ECR host name
@@ -8,11 +8,11 @@ mount + network (+ pid) namespace made with ``unshare``, where the ECR host name
 the registry's password, and only loopback exists. Nothing it mounts (/etc/hosts,
 /etc/docker) is visible outside that namespace, and the kernel removes it all at exit.
 
-It needs root, ``unshare``, ``ip``, ``mount``, ``openssl``, ``skopeo``, ``docker-registry``,
+It needs root, ``unshare``, ``ip``, ``mount``, ``openssl``, ``skopeo``, ``podman``, ``buildah``, ``docker-registry``,
 ``htpasswd`` (apache2-utils), the ``docker`` CLI (no daemon: ``docker manifest inspect``), and
 docker-py: importable here, or in the python named by ``ECR_LOGIN_CLIENTS_PYTHON``. On Debian::
 
-    apt-get install -y skopeo docker-registry apache2-utils
+    apt-get install -y skopeo podman buildah docker-registry apache2-utils
     python3 -m venv /tmp/clients && /tmp/clients/bin/pip install docker==7.2.0
     sudo ECR_LOGIN_REAL_CLIENTS=1 ECR_LOGIN_CLIENTS_PYTHON=/tmp/clients/bin/python \\
         python3 -m unittest -v tests.test_real_clients
@@ -46,7 +46,7 @@ SUPPORT = os.path.join(HERE, "realclients_support.py")
 SWITCH = "ECR_LOGIN_REAL_CLIENTS"
 CLIENTS_PYTHON = "ECR_LOGIN_CLIENTS_PYTHON"
 INSIDE_MARKER = "ECR_LOGIN_REAL_CLIENTS_INSIDE"
-TOOLS = ("unshare", "ip", "mount", "openssl", "skopeo", "htpasswd", "docker")
+TOOLS = ("unshare", "ip", "mount", "openssl", "skopeo", "podman", "buildah", "htpasswd", "docker")
 REGISTRY_BINARIES = ("docker-registry", "registry")
 RUN_TIMEOUT = 120     # the whole scenario; it normally takes 2-5 s
 PROBE_TIMEOUT = 30
@@ -135,7 +135,7 @@ def load_tests(loader, tests, pattern):
 
 
 class RealClientsTest(unittest.TestCase):
-    def test_skopeo_docker_cli_docker_py_and_kubelet_through_the_helper(self):
+    def test_skopeo_podman_buildah_docker_cli_docker_py_and_kubelet_through_the_helper(self):
         run, reason = switch_decision()
         if not run:
             if in_ci() and os.environ.get(SWITCH, "").strip() != "0":
