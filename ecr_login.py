@@ -3663,16 +3663,17 @@ def token_for_source(ctx, registry, source):
 
 
 def fetch_token(ctx, registry, source, stale_entry):
-    """(AuthToken, fresh): a new token from ECR; if that fails, a cached private-registry token
-    that has not expired yet (never an expired one: Docker would fail the pull with it, and
-    ECR Public should go anonymous instead)."""
+    """(AuthToken, fresh): a new token from ECR; if that fails, a cached token (private or
+    ECR Public, as the Go helper serves both) that has not expired yet, nor its credentials;
+    never an expired one: Docker would fail the pull with it, where without it a public pull
+    can still go anonymous."""
     try:
         credentials = source.fetch(ctx)
         auth = get_authorization_token(ctx, registry, credentials)
         auth.credentials_expiry = credentials.expiry
     except HelperError as error:
         fallback = cached_auth(stale_entry)
-        if fallback is not None and not registry.is_public and entry_is_unexpired(stale_entry, time.time()):
+        if fallback is not None and entry_is_unexpired(stale_entry, time.time()):
             ctx.log.warning("%s; using the cached token for %s, valid until %s" % (
                 error, registry.host, stale_entry.get("ExpiresAt")))
             return fallback, False

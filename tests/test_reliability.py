@@ -476,18 +476,25 @@ class DamagedCacheTest(ReliabilityCase):
         self.assertEqual(self.ecr_count(), 3)
         self.assertIn("cached token", self.log_text())
 
-    def test_ecr_public_never_falls_back_to_a_stale_token(self):
+    def test_ecr_public_serves_an_unexpired_cached_token_on_an_ecr_error(self):
+        """As the Go helper does (and as for private registries); an expired one never."""
         key = self.static_key(PUBLIC)
-        for name, requested_ago, expires_in in (("past half-life", 11 * HOUR, HOUR),
-                                                ("expired", 13 * HOUR, -HOUR)):
+        for name, requested_ago, expires_in, served in (("past half-life", 11 * HOUR, HOUR, True),
+                                                        ("inside the expiry margin", 12 * HOUR, 200, False),
+                                                        ("expired", 13 * HOUR, -HOUR, False)):
             with self.subTest(entry=name):
                 self.fake.clear()
                 self.seed(key, "stale-public-0003", requested_ago, expires_in, service="ecr-public",
                           endpoint="https://" + PUBLIC)
                 self.fake.script("ecr-public", "GetAuthorizationToken", [Reply(status=503)] * 3)
                 result = self.get(PUBLIC, AWS_MAX_ATTEMPTS=None)
-                self.assert_not_found(result, "503")
-                self.assertNotIn("stale-public-0003", result[1])
+                if served:
+                    self.assertEqual(result[0], 0, result[2])
+                    self.assertEqual(json.loads(result[1])["Secret"], "stale-public-0003")
+                    self.assertIn("cached token", self.log_text())
+                else:
+                    self.assert_not_found(result, "503")
+                    self.assertNotIn("stale-public-0003", result[1])
                 self.assertEqual(self.fake.count("ecr-public"), 3)
 
 
