@@ -228,6 +228,17 @@ def ecr_host_typo(account, region):
     return ""
 
 
+def endpoint_registry(url):
+    """The Registry of a proxyEndpoint exactly as ECR writes it, https://<registry host>
+    (no port, path or user info), or None."""
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return None
+    host = url[len("https://"):]
+    if not host or host != host.lower() or not (ALNUM | frozenset(".-")).issuperset(host):
+        return None
+    return match_registry_host(host)
+
+
 def match_registry_host(host):
     """The Registry a lower-case host name belongs to, or None.
 
@@ -3153,8 +3164,12 @@ def get_authorization_token(ctx, registry, credentials):
     if not is_strict_base64(token):
         raise AWSError("%s answered an authorization token that is not valid base64" % what)
     proxy_endpoint = data.get("proxyEndpoint") if not registry.is_public else None
-    if not isinstance(proxy_endpoint, str) or not proxy_endpoint:
+    if proxy_endpoint is None or proxy_endpoint == "":
         proxy_endpoint = "https://" + registry.host
+    elif endpoint_registry(proxy_endpoint) is None or endpoint_registry(proxy_endpoint).is_public:
+        # As the Go helper: the answer names a host that is no ECR registry; it is neither
+        # cached (list would show it) nor trusted for anything else.
+        raise AWSError("Invalid ProxyEndpoint returned by ECR: %r" % str(proxy_endpoint)[:100])
     auth = AuthToken(token, float(expires_at), proxy_endpoint)
     ctx.remember_secret(auth.password)
     ctx.remember_secret(token)
@@ -3976,7 +3991,7 @@ def list_registries(ctx):
     listed = dict(("https://" + host, "AWS") for host in routed_hosts(ctx))
     for entry in registries.values():
         auth = cached_auth(entry)
-        if auth is not None and auth.proxy_endpoint:
+        if auth is not None and endpoint_registry(auth.proxy_endpoint) is not None:  # never a planted host
             listed[auth.proxy_endpoint] = auth.username
     return listed
 

@@ -397,6 +397,21 @@ class DamagedCacheTest(ReliabilityCase):
                  "ProxyEndpoint": endpoint or "https://" + REGISTRY, "Service": service}
         write_file(self.cache_path(), json.dumps({"Registries": {key: entry}, "Version": "1.0"}))
 
+    def test_list_never_shows_a_planted_proxy_endpoint(self):
+        """cache.json may be planted: an entry naming a host that is no ECR registry is not listed."""
+        now = time.time()
+
+        def entry(endpoint):
+            return {"AuthorizationToken": token_of("planted"), "RequestedAt": ecr_login.format_expiry(now),
+                    "ExpiresAt": ecr_login.format_expiry(now + HOUR), "ProxyEndpoint": endpoint, "Service": "ecr"}
+
+        registries = {"a": entry("https://registry.evil.example"), "b": entry("https://" + REGISTRY),
+                      "c": entry("https://%s.evil.example" % REGISTRY), "d": entry("https://public.ecr.aws")}
+        write_file(self.cache_path(), json.dumps({"Registries": registries, "Version": "1.0"}))
+        code, out, err = run_main(["list"], self.env())
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(sorted(json.loads(out)), ["https://" + REGISTRY, "https://public.ecr.aws"])
+
     def test_damaged_cache_files_are_replaced(self):
         now = time.time()
         cases = [
@@ -613,6 +628,15 @@ class BadInputTest(ReliabilityCase):
             ("expiresAt NaN", b'{"authorizationData": [{"authorizationToken": "%s", "expiresAt": NaN}]}'
              % token_of("pw").encode(), "authorizationData"),
             ("2 MB body", big, "larger than"),
+            # The Go helper refuses these: "Invalid ProxyEndpoint returned by ECR".
+            ("proxyEndpoint another host", data(proxyEndpoint="https://registry.evil.example"), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint an ECR look-alike", data(proxyEndpoint="https://123456789012.dkr.ecr.us-west-2.amazonaws"
+                                                                   ".com.evil.example"), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint over http", data(proxyEndpoint="http://" + REGISTRY), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint with user info", data(proxyEndpoint="https://x@" + REGISTRY), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint with a path", data(proxyEndpoint="https://%s/../evil" % REGISTRY), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint ECR Public", data(proxyEndpoint="https://public.ecr.aws"), "Invalid ProxyEndpoint"),
+            ("proxyEndpoint a number", data(proxyEndpoint=443), "Invalid ProxyEndpoint"),
         ]
         env = self.env(AWS_MAX_ATTEMPTS="1")
         for name, body, reason in cases:
