@@ -4638,6 +4638,23 @@ def fresh_in_cache(ctx, registry, source):
                        fresh_at=time.time()) is not None
 
 
+def ignored_settings(env):
+    """Lines naming settings in env that the helper reads but ignores as they are written."""
+    lines = []
+    level = env.get("AWS_ECR_LOG_LEVEL", "").strip().lower()
+    if level and level not in LOG_LEVELS:
+        lines.append("AWS_ECR_LOG_LEVEL=%r is not one of %s: level %s is used" % (
+            level[:40], ", ".join(sorted(LOG_LEVELS, key=LOG_LEVELS.get)), DEFAULT_LOG_LEVEL))
+    size = env.get("AWS_ECR_LOG_MAX_BYTES", "").strip()
+    if size and not DIGITS.issuperset(size):
+        lines.append("AWS_ECR_LOG_MAX_BYTES=%r is not a number of bytes: %d is used" % (size[:40], DEFAULT_LOG_MAX_BYTES))
+    ignore = env.get("AWS_ECR_IGNORE_CREDS_STORAGE")
+    if ignore is not None and ignore != "true" and ignore.strip().lower() in ("true", "1", "yes", "on"):
+        lines.append("AWS_ECR_IGNORE_CREDS_STORAGE=%r: only exactly true counts (as in the Go helper), so "
+                     "store and erase are refused" % ignore[:40])
+    return lines
+
+
 def credentials_advice(source, problem, unconfigured):
     """What to do about missing or failing credentials, or "" when there is nothing to say."""
     if unconfigured or isinstance(problem, CredentialsError) and source is None:
@@ -4699,6 +4716,8 @@ def action_doctor(ctx, streams, args):
         say(line)
     say("log: %s (level %s)" % (ctx.log.path or "off", [
         name for name, value in LOG_LEVELS.items() if value == ctx.log.level][0]))
+    for line in ignored_settings(ctx.env):
+        say("ignored: %s" % line)
     verdict = None
     if args:
         lines, verdict = docker_report(ctx, server_url_host(args[0]))

@@ -668,6 +668,14 @@ class ConfigureTest(ConfigureCase):
         self.assertIn("unknown option --bogus", self.configure("--bogus", HOST).err)
         self.assertFalse(os.path.exists(self.home_path(".docker")))
 
+    def test_typos_in_a_registry_are_named(self):
+        result = self.configure("%s.dkr.ecr.us-wset-2.amazonaws.com" % ACCOUNT)
+        self.assertEqual(result.code, 0, "an unknown region is a hint, not a refusal: %r" % result)
+        self.assertIn("is us-wset-2 a region? known: us-west-2", result.err)
+        self.assertEqual(self.read_config(), {"credHelpers": {"%s.dkr.ecr.us-wset-2.amazonaws.com" % ACCOUNT: "ecr-login"}})
+        refused = self.configure("12345678901.dkr.ecr.us-west-2.amazonaws.com")
+        self.assert_failed(refused, "the account id '12345678901' is not 12 digits")
+
     def test_a_profile_helper_missing_from_path_gets_the_command_that_creates_it(self):
         bin_dir = self.home_path("bin")
         os.makedirs(bin_dir)
@@ -1167,6 +1175,19 @@ class DoctorTest(FeatureCase):
         self.assertIn("token: OK from AWS", forced.out)
         self.assertEqual(self.fake.count("ecr"), 2)
         self.assert_no_secrets(first.out + second.out + forced.out, ENV_KEYS[1])
+
+    def test_typos_and_ignored_settings_are_named(self):
+        typo_host = "%s.dkr.ecr.us-wset-2.amazonaws.com" % ACCOUNT
+        result = self.run_app(["doctor", typo_host], self.env_with_keys(
+            AWS_ECR_LOG_LEVEL="verbose", AWS_ECR_LOG_MAX_BYTES="1MB", AWS_ECR_IGNORE_CREDS_STORAGE="TRUE"))
+        self.assertIn("hint: is us-wset-2 a region? known: us-west-2", result.out)
+        self.assertIn("ignored: AWS_ECR_LOG_LEVEL='verbose' is not one of debug, info, warning, error, off", result.out)
+        self.assertIn("ignored: AWS_ECR_LOG_MAX_BYTES='1MB'", result.out)
+        self.assertIn("ignored: AWS_ECR_IGNORE_CREDS_STORAGE='TRUE': only exactly true counts", result.out)
+        bad_account = self.run_app(["doctor", "12345678901.dkr.ecr.us-west-2.amazonaws.com"], self.env_with_keys())
+        self.assertEqual(bad_account.code, 1, bad_account)
+        self.assertIn("the account id '12345678901' is not 12 digits", bad_account.out + bad_account.err)
+        self.assert_no_traceback(bad_account)
 
     def test_an_expired_sso_session_gets_the_sso_login_advice(self):
         self.write_aws_files(config="[profile corp]\nsso_session = corp\nsso_account_id = %s\nsso_role_name = Pull\n"
