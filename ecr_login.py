@@ -1353,7 +1353,7 @@ def save_role_credentials(ctx, source, credentials):
                 "Token": credentials.token, "AccountId": credentials.account_id,
                 "Expiration": format_expiry(credentials.expiry)}
     try:
-        write_private_file(path, json_dumps(document))
+        write_private_file(path, json_dumps(document), durable=False)
     except (IOError, OSError) as error:
         ctx.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
 
@@ -3275,9 +3275,11 @@ def make_entry(auth, service):
     return entry
 
 
-def write_private_file(path, data):
+def write_private_file(path, data, durable=True):
     """Write a file readable by its owner only, atomically: a temp file beside it, renamed.
-    A missing directory is made private (make_private_directory)."""
+    A missing directory is made private (make_private_directory). durable=False skips the
+    fsync (milliseconds of disk latency on every cold get) for what can be fetched again: a
+    crash then leaves at worst a damaged cache file, which is ignored and rewritten."""
     directory = os.path.dirname(path)
     if directory:
         make_private_directory(directory)
@@ -3287,7 +3289,8 @@ def write_private_file(path, data):
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         replace_file(temp, path)
     except BaseException:
         try:
@@ -3381,7 +3384,7 @@ class TokenCache(object):
         for value in registries.values():
             value.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
         document = {"Registries": dict(sorted(registries.items())), "Version": CACHE_VERSION}
-        write_private_file(self.path, json_dumps(document, indent=2))
+        write_private_file(self.path, json_dumps(document, indent=2), durable=False)
 
     def lock(self, timeout):
         return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
@@ -3390,7 +3393,7 @@ class TokenCache(object):
         """Note why a fetch failed (a non-secret reason), for helpers waiting on the lock."""
         try:
             write_private_file(os.path.join(self.directory, FAILURE_FILE), json_dumps(
-                {"Key": key, "At": time.time(), "Reason": reason}))
+                {"Key": key, "At": time.time(), "Reason": reason}), durable=False)
         except (IOError, OSError):
             pass
 

@@ -19,7 +19,8 @@ Cases, one run of each per round so that machine noise spreads evenly (medians p
 - bare          python3 -I -S -c pass
 - empty         an empty zipapp (runpy + zipimport): what any zipapp pays
 - floor         tests/floor.py: import socket and ssl, sign one request, one TLS round trip
-                (system store through its hashed directory; floor-bundle: a CA file)
+                (system store through its hashed directory; floor-bundle: a CA file;
+                floor-zip: the same script as a zipapp's __main__, packed as the helper is)
 - warm          a cached get (the zipapp)
 - cold          a get whose token is not cached (bytecode cached), system store
 - cold-bundle   the same with AWS_CA_BUNDLE
@@ -74,6 +75,7 @@ BOTO3_SCRIPT = ("import boto3; boto3.client('ecr', region_name='%s').get_authori
                 "registryIds=['123456789012'])" % REGION)
 GOALS = (  # (label, numerator, denominator, goal)
     ("cold get (system store) / Python floor", "cold", "floor", 1.2),
+    ("cold get (system store) / floor as a zipapp", "cold", "floor-zip", 1.2),
     ("cold get (CA bundle) / Python floor (CA bundle)", "cold-bundle", "floor-bundle", 1.2),
     ("cold get (system store) / Go helper cold", "cold", "go-cold", 1.8),
     ("cold assume-role get / cold static get", "role", "cold", 1.25),
@@ -265,7 +267,7 @@ def pyenv_shims():
     return shims if os.path.exists(os.path.join(shims, "python3")) else None
 
 
-def build_cases(python, app, empty, work, pki, endpoint, in_namespace):
+def build_cases(python, app, empty, floor_zip, work, pki, endpoint, in_namespace):
     """[(name, argv, env, stdin, prepare or None)] for the clients that are here."""
     path = os.environ.get("PATH", os.defpath)
     interpreter_dir = os.path.dirname(os.path.realpath(python))
@@ -296,6 +298,8 @@ def build_cases(python, app, empty, work, pki, endpoint, in_namespace):
     if in_namespace:
         cases += [
             ("floor", floor + ["system"], env_for(homes["cold"]), b"", None),
+            ("floor-zip", [python, "-I", "-S", floor_zip] + floor[4:] + ["system"], env_for(homes["cold"]), b"",
+             None),
             ("cold", get, env_for(homes["cold"]), stdin, lambda: forget_tokens(homes["cold"])),
             ("role", get, env_for(homes["role"], AWS_PROFILE="bench-role", AWS_ACCESS_KEY_ID=None), stdin,
              lambda: forget_tokens(homes["role"])),
@@ -334,11 +338,13 @@ def run(options):
             install_test_store(pki, work)
         app = build_zipapp.build(os.path.join(work, "docker-credential-ecr-login"))
         empty = os.path.join(work, "empty.pyz")
-        with zipfile.ZipFile(empty, "w") as archive:
-            archive.writestr("__main__.py", "")
+        floor_zip = os.path.join(work, "floor.pyz")
+        for path, main_text in ((empty, ""), (floor_zip, read(os.path.join(HERE, "floor.py")))):
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("__main__.py", main_text)
         chain, key = pki.leaves["good"]
         endpoint = Endpoint(chain, key, 443 if in_namespace else 0)
-        cases, homes = build_cases(python, app, empty, work, pki, endpoint, in_namespace)
+        cases, homes = build_cases(python, app, empty, floor_zip, work, pki, endpoint, in_namespace)
         for name, argv, env, stdin, prepare in cases:  # seed the caches (tokens, bytecode); check each works
             elapsed, code, out, err = timed(argv, env, stdin)
             if code != 0:
