@@ -1499,7 +1499,8 @@ def profile_providers(ctx, name, top_level=False):
     if source:
         return source
     if profile.get("login_session"):  # botocore and the Go SDK: after the keys, before credential_process
-        return LoginSource(name, profile["login_session"])
+        return noted(trace, "aws login (login_session)", LoginSource(name, profile["login_session"]), "")
+    note_source(trace, "aws login (login_session)", "not in profile %s" % name)
     if profile.get("credential_process"):
         return noted(trace, "credential_process", ProcessSource(
             name, profile["credential_process"], profile.get("aws_account_id")), "")

@@ -371,6 +371,13 @@ class LoginProviderTest(unittest.TestCase):
         self.assertIn("AccessDeniedException", err)
         self.assertEqual(self.fake.count(), 0)
 
+    def test_doctor_names_the_login_session(self):
+        self.write_cache(login_document(3600))
+        code, out, err = run_main(["doctor"], self.env())
+        self.assertIn("aws login (login_session)", out)
+        self.assertIn("aws login session %s (profile dev)" % SESSION, out)
+        self.assertNotIn(OLD_KEYS[1], out + err)
+
     def test_no_session_or_no_refresh_token_says_to_log_in(self):
         env = self.env(AWS_ENDPOINT_URL_SIGNIN="http://127.0.0.1:9")
         code, out, err = self.get(env)
