@@ -19,7 +19,9 @@ ROLE = "arn:aws:iam::123456789012:role/pull"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/other"
 
 
-class WarmGetTest(unittest.TestCase):
+class WarmCase(unittest.TestCase):
+    """A private HOME, a fake, and a runner for in-process gets."""
+
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="ecr-login-warm-")
         self.addCleanup(shutil.rmtree, self.home, True)
@@ -58,6 +60,8 @@ class WarmGetTest(unittest.TestCase):
         self.assertNotEqual(self.get(**env), first)
         self.assertEqual(self.fake.count("ecr"), before + 1)
 
+
+class WarmGetTest(WarmCase):
     def test_static_keys_are_warm_and_new_keys_get_a_new_token(self):
         first = self.assert_warm(AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000001", AWS_SECRET_ACCESS_KEY="warm-static-secret")
         self.fake.add_credentials("AKIDWARMSTATIC000002", "other-secret")
@@ -156,6 +160,76 @@ class WarmGetTest(unittest.TestCase):
         self.fake.add_credentials("AKIDWARMSTATIC000002", "s")
         first = self.assert_warm(AWS_PROFILE="a")
         self.assert_refreshes(first, AWS_PROFILE="b")
+
+
+# What a warm get must not import (README: a cached get imports nothing beyond what Python
+# loads itself); a package counts with all its submodules.
+FORBIDDEN_ON_THE_WARM_PATH = ("json", "re", "hashlib", "ssl", "urllib", "http", "datetime", "subprocess", "logging",
+                              "typing")
+# A child that runs one get, then reports every module it has loaded on stderr.
+MODULES_MARKER = "ECR-LOGIN-MODULES "
+CHILD = (
+    "import sys\n"
+    "sys.path.insert(0, %r)\n"
+    "import ecr_login\n"
+    "code = ecr_login.main(['docker-credential-ecr-login', 'get'])\n"
+    "sys.stderr.write(%r + ' '.join(sorted(sys.modules)) + '\\n')\n"
+    "sys.exit(code)\n"
+) % (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), MODULES_MARKER)
+BASELINE = "import sys\nsys.stderr.write(%r + ' '.join(sorted(sys.modules)) + '\\n')\n" % MODULES_MARKER
+
+
+def loaded_modules(script, env, stdin=b""):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    out, err = process.communicate(stdin, timeout=60)
+    lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.startswith(MODULES_MARKER)]
+    if len(lines) != 1:
+        raise AssertionError("the child did not report its modules (exit %d): %s" % (process.returncode, err[-2000:]))
+    return process.returncode, out.decode("utf-8", "replace"), set(lines[0][len(MODULES_MARKER):].split())
+
+
+def forbidden(modules):
+    return sorted(name for name in modules for root in FORBIDDEN_ON_THE_WARM_PATH
+                  if name == root or name.startswith(root + "."))
+
+
+class WarmImportTest(WarmCase):
+    """A warm get, in a child process, for several sources: none of FORBIDDEN_ON_THE_WARM_PATH is
+    imported, beyond what this Python imports at startup for itself."""
+
+    def warm_child_imports(self, **env):
+        self.get(**env)  # fills the cache
+        child_env = dict(self.env, **env)
+        code, out, modules = loaded_modules(CHILD, child_env, REGISTRY.encode())
+        self.assertEqual(code, 0, out)
+        self.assertEqual(self.fake.count("ecr"), 1, "the child's get was not served from the cache")
+        return set(forbidden(modules)) - set(forbidden(loaded_modules(BASELINE, child_env)[2]))
+
+    def test_the_warm_path_imports_none_of_the_heavy_modules(self):
+        token = self.write("token.jwt", "eyJhbGciOiJSUzI1NiJ9.warm.sig\n")
+        self.write(".aws/config", "[profile role]\nrole_arn = %s\nsource_profile = base\n" % ROLE)
+        self.write(".aws/credentials", "[base]\naws_access_key_id = AKIDWARMSTATIC000001\n"
+                                       "aws_secret_access_key = warm-static-secret\n")
+        cases = {
+            "static keys": {"AWS_ACCESS_KEY_ID": "AKIDWARMSTATIC000001", "AWS_SECRET_ACCESS_KEY": "warm-static-secret"},
+            "expiring keys": {"AWS_ACCESS_KEY_ID": "AKIDWARMSTATIC000001", "AWS_SECRET_ACCESS_KEY": "warm-static-secret",
+                              "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"},
+            "role profile": {"AWS_PROFILE": "role"},
+            "web identity": {"AWS_ROLE_ARN": ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE": token},
+            "container": {"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.fake.container_url},
+        }
+        for name, env in sorted(cases.items()):
+            with self.subTest(name):
+                shutil.rmtree(os.path.join(self.home, ".ecr"), True)
+                self.fake.clear()
+                self.assertEqual(self.warm_child_imports(**env), set())
+
+    def test_the_guard_sees_an_import(self):
+        """Guards the guard: a module the child does import is reported."""
+        self.assertIn("json", forbidden(loaded_modules("import json\n" + BASELINE, self.env)[2]))
 
 
 if __name__ == "__main__":
