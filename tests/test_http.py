@@ -367,6 +367,74 @@ print(json.dumps(results))
 SYSTEM_STORE = "/etc/ssl/certs"
 
 
+# Runs one get in a fresh interpreter and prints its exit code and the modules it imported.
+IMPORTS_CHILD = """
+import io, sys
+sys.path.insert(0, sys.argv[1])
+before = set(sys.modules)
+import ecr_login
+code = ecr_login.main(["docker-credential-ecr-login", "get"], stdin=io.BytesIO(sys.argv[2].encode()),
+                      stdout=io.BytesIO(), stderr=io.BytesIO())
+sys.stdout.write("%d %s" % (code, " ".join(sorted(set(sys.modules) - before))))
+"""
+# What a get must never import: each costs milliseconds on every docker pull.
+HEAVY_MODULES = ("urllib", "http", "email", "json", "hashlib", "hmac", "re", "xml", "datetime", "random", "base64",
+                 "calendar", "tempfile", "shutil", "encodings.idna", "subprocess", "logging", "typing")
+
+
+class ImportDietTest(ChainTestCase):
+    """A cold get imports only socket (and ssl for https) beyond the warm path; a warm get
+    not even those."""
+
+    def imported(self, env):
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", IMPORTS_CHILD, ROOT, REGISTRY], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate(timeout=60)
+        code, _, modules = out.decode("ascii").partition(" ")
+        self.assertEqual(code, "0", err)
+        return set(modules.split())
+
+    def assert_lean(self, modules, also_forbidden=(), allowed=()):
+        heavy = sorted(name for name in set(modules) - set(allowed)
+                       if name in HEAVY_MODULES + also_forbidden or name.split(".")[0] in HEAVY_MODULES)
+        self.assertEqual(heavy, [])
+
+    def test_cold_static_get_over_http(self):
+        self.static_keys(KEY, SECRET)
+        modules = self.imported(self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET))
+        self.assertIn("socket", modules)
+        self.assert_lean(modules, ("ssl",))  # plain http needs no TLS
+        self.assertEqual(self.fake.count("ecr"), 1)
+        self.assert_lean(self.imported(self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET)),
+                         ("socket", "ssl"))  # warm: the token is cached now
+        self.assertEqual(self.fake.count("ecr"), 1)
+
+    def test_cold_assume_role_get(self):
+        self.static_keys(KEY, SECRET)
+        self.aws_file("credentials", "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (KEY, SECRET))
+        self.aws_file("config", "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A)
+        self.assert_lean(self.imported(self.env(AWS_PROFILE="dev")), ("ssl",))
+        self.assertEqual((self.fake.count("sts"), self.fake.count("ecr")), (1, 1))
+
+    def test_cold_get_over_tls(self):
+        directory = tempfile.mkdtemp(prefix="ecr-login-pki-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        pki = PKI(directory)
+        fake = FakeAWS(tls_context=server_ssl_context(*pki.leaves["good"]))
+        self.addCleanup(fake.close)
+        fake.add_credentials(KEY, SECRET)
+        modules = self.imported(clean_env(self.home, fake, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
+                                          AWS_CA_BUNDLE=pki.root))
+        self.assertIn("ssl", modules)
+        ssl_itself = subprocess.check_output([sys.executable, "-I", "-S", "-c", "import sys; before = set(sys.modules); "
+                                              "import ssl; print(' '.join(set(sys.modules) - before))"])
+        allowed = ssl_itself.decode("ascii").split()  # base64 and re on some versions
+        if sys.version_info < (3, 7):
+            allowed.append("encodings.idna")  # 3.6's ssl checks the host name as text, encoded with IDNA
+        self.assert_lean(modules, allowed=allowed)
+        self.assertEqual(fake.count("ecr"), 1)
+
+
 class XMLFieldsTest(unittest.TestCase):
     """The hand-written reader of AWS XML answers agrees with xml.etree on their shapes."""
 
