@@ -2109,18 +2109,18 @@ def run_credential_process(ctx, source):
     if not argv:
         raise ConfigError("credential_process of profile %s is empty" % source.profile)
     what = "credential_process %s" % argv[0]
-    terminal = open_terminal()
+    reader, writer = open_prompt() or (None, None)  # the terminal (the Windows console) if any
     stderr_read, stderr_write = os.pipe()
     try:
-        process = subprocess.Popen(argv, stdin=terminal or subprocess.DEVNULL, stdout=subprocess.PIPE,
+        process = subprocess.Popen(argv, stdin=reader or subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=stderr_write)
     except OSError as error:
-        for handle in (terminal, stderr_read):
+        for handle in (reader, writer, stderr_read):
             close_quietly(handle)
         raise CredentialsError("%s could not be started: %s" % (what, error.strerror or error))
     finally:
         os.close(stderr_write)
-    stderr = StderrTee(stderr_read, terminal)
+    stderr = StderrTee(stderr_read, writer)
     try:
         stdout = process.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
@@ -2130,7 +2130,8 @@ def run_credential_process(ctx, source):
         raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
     finally:
         stderr.finish()
-        close_quietly(terminal)
+        close_quietly(reader)
+        close_quietly(writer)
     if process.returncode != 0:
         lines = stderr.kept().strip().splitlines()
         raise CredentialsError("%s exited with status %d%s" % (
