@@ -33,6 +33,7 @@ imported inside the functions that make a network call or spawn a process, becau
 """
 
 import os
+import stat
 import sys
 import time
 
@@ -906,16 +907,31 @@ def helper_config_path(env):
     return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
 
 
-def helper_config_document(env):
+def read_helper_config(ctx):
+    """The helper config's bytes; None when there is none. The default one is read only from a
+    cache directory that passes the trust rule, and only if it is a private file: another
+    user's file would map their host to our registry and get our password sent there."""
+    path = helper_config_path(ctx.env)
+    try:
+        if ctx.env.get("AWS_ECR_CONFIG_FILE", ""):
+            with open(path, "rb") as handle:
+                return handle.read(MAX_CONFIG_FILE_BYTES)
+        if path is None or ctx.cache_dir() is None:
+            return None
+        return read_private_file(path, MAX_CONFIG_FILE_BYTES)
+    except UntrustedFile as error:
+        ctx.log.warning("ignoring the helper config: %s" % error)
+    except (IOError, OSError):
+        pass
+    return None
+
+
+def helper_config_document(ctx):
     """(path, the helper config's JSON value); (path, {}) when there is none. ConfigError
     names the file when it is not JSON."""
-    path = helper_config_path(env)
-    if path is None:
-        return path, {}
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_FILE_BYTES)
-    except (IOError, OSError):
+    path = helper_config_path(ctx.env)
+    data = read_helper_config(ctx)
+    if data is None:
         return path, {}
     try:
         return path, json_loads(data)
@@ -923,10 +939,10 @@ def helper_config_document(env):
         raise ConfigError("the helper config %s is not valid JSON" % path)
 
 
-def load_helper_config(env):
+def load_helper_config(ctx):
     """{host: settings} from the helper config; {} when there is none. ConfigError names the
     file and what is wrong with it."""
-    path, document = helper_config_document(env)
+    path, document = helper_config_document(ctx)
     registries = document.get("registries", {}) if isinstance(document, dict) else None
     if not isinstance(registries, dict):
         raise ConfigError('the helper config %s must be {"registries": {"<host>": {...}}}' % path)
@@ -967,7 +983,7 @@ def fallback_helper(ctx):
     name = ctx.env.get(FALLBACK_VARIABLE, "").strip()
     if name:
         return check_fallback_name(name, FALLBACK_VARIABLE)
-    path, document = helper_config_document(ctx.env)
+    path, document = helper_config_document(ctx)
     name = document.get(FALLBACK_KEY) if isinstance(document, dict) else None
     if name is None:
         return None
@@ -1004,7 +1020,7 @@ def resolve_registry(ctx, server_url):
     """(Registry, settings) for a server URL: the ECR registry it names, or the one the helper
     config maps its host to, with that host's settings ({} when it has none)."""
     host = server_url_host(server_url)
-    settings = load_helper_config(ctx.env).get(host, {})
+    settings = load_helper_config(ctx).get(host, {})
     return host_registry(ctx, host, settings), settings
 
 
@@ -1320,13 +1336,17 @@ class IMDSSource(Source):
         return imds_credentials(ctx, self)
 
 
+ROLE_CACHE_DIRECTORY = "roles"
+
+
 def role_cache_path(ctx, source):
     """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
-    cache = ctx.token_cache()
-    if cache is None:
+    if ctx.token_cache() is None:
         return None
-    name = sha256_digest(source.identity().encode("utf-8")).hex()
-    return os.path.join(cache.directory, "roles", name + ".json")
+    directory = ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
+    if directory is None:
+        return None
+    return os.path.join(directory, sha256_digest(source.identity().encode("utf-8")).hex() + ".json")
 
 
 def load_role_credentials(ctx, source):
@@ -1335,8 +1355,8 @@ def load_role_credentials(ctx, source):
     if path is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            credentials = parse_credential_document(json_loads(handle.read(MAX_RESPONSE_BYTES)), "the role cache")
+        credentials = parse_credential_document(json_loads(read_private_file(path, MAX_RESPONSE_BYTES)),
+                                                "the role cache")
         if credentials.expiry is not None:  # the cache only ever holds temporary credentials
             return checked_fresh(ctx, credentials, "the role cache")
     except (IOError, OSError, ValueError, HelperError):  # missing, damaged or about to expire
@@ -1509,6 +1529,10 @@ def profile_providers(ctx, name, top_level=False):
         "profile %s in %s" % (name, config.config_path))), "none for profile %s" % name)
 
 
+# Real role chains are a few profiles long; thousands would only exhaust the stack.
+MAX_ROLE_CHAIN = 50
+
+
 def plan_assume_role(ctx, name, profile, visited):
     """An AssumeRoleSource, its source resolved as botocore's AssumeRoleProvider does: a
     source profile with keys (in either file) or without a role of its own gives its own
@@ -1530,6 +1554,9 @@ def plan_assume_role(ctx, name, profile, visited):
             raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
         if source_profile in visited and source_profile != name:
             raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
+        if len(visited) >= MAX_ROLE_CHAIN:
+            raise ConfigError("the source_profile chain from profile %s is too deep (more than %d profiles)" % (
+                visited[0], MAX_ROLE_CHAIN))
         if has_static_keys(source_settings) or not has_role_config(source_settings):
             source = profile_providers(ctx, source_profile)
         else:
@@ -2726,7 +2753,7 @@ def url_port(port, scheme, url):
     if not port:
         return DEFAULT_PORTS[scheme]
     if not DIGITS.issuperset(port) or not 0 < int(port) < 65536:
-        raise ConfigError("invalid port %r in %s" % (port[:10], redact_url(url)[:200]))
+        raise ConfigError("invalid port %r in %s" % (port[:10], mask_userinfo(url)[:200]))
     return int(port)
 
 
@@ -3179,6 +3206,209 @@ def get_authorization_token(ctx, registry, credentials):
 
 
 # ============================================================================================
+# CACHE DIRECTORY (the one rule for trusting it, and the one way to open files in it)
+# ============================================================================================
+#
+# The helper runs as root under the kubelet and as every user of a shared host, and its
+# cache holds tokens, role credentials and the bytecode the zipapp executes. Nothing in it
+# is used unless no other user could have put it there: every level of the path is a real
+# directory (or a symlink of root's or ours, followed) owned by root or us and writable by
+# nobody else unless it is sticky, and the cache directory itself is ours and 0700. When
+# the rule fails the helper runs uncached. build_zipapp.py copies the definitions the
+# bootstrap needs verbatim into it, so the bytecode is checked by this same code.
+
+# A path that needs more symlinks than this (the kernel's own limit) is a loop.
+MAX_SYMLINKS = 40
+WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
+OPEN_TO_OTHERS = 0o077
+PRIVATE_DIRECTORY_MODE = 0o700
+# Never follow a symlink in the last step, never block on a FIFO.
+SAFE_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+BYTECODE_DIRECTORY = "pycache"
+MAX_BYTECODE_BYTES = 16 * 1024 * 1024
+PRIVATE_FILE_MODE = 0o600
+# A temp file this old was left by a killed writer (a live one renames it within a second).
+STALE_TEMP_SECONDS = 300
+
+
+class UntrustedFile(OSError):
+    """A file in the cache directory that another user could have written, or that is not a
+    plain file (a FIFO, a device, a hard link): ignored when read, replaced when written."""
+
+
+def cache_directory(env):
+    """$AWS_ECR_CACHE_DIR or ~/.ecr; None when there is no home to put it in."""
+    directory = env.get("AWS_ECR_CACHE_DIR", "")
+    if directory:
+        return expand_home(directory, env)
+    home = home_directory(env)
+    return os.path.join(home, ".ecr") if home else None
+
+
+def effective_uid():
+    """Our uid, or None where files have no POSIX owner (Windows: ACLs guard the profile)."""
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def make_private_level(path):
+    """mkdir path as 0700, whatever the umask took away."""
+    os.mkdir(path, PRIVATE_DIRECTORY_MODE)
+    os.chmod(path, PRIVATE_DIRECTORY_MODE)
+
+
+def lstat_level(path, create):
+    """(lstat of path, None), or (None, why not); with create, a missing level is made 0700."""
+    try:
+        return os.lstat(path), None
+    except FileNotFoundError:
+        if not create:
+            return None, "%s does not exist yet" % path
+    except OSError as error:
+        return None, "cannot look at %s: %s" % (path, error.strerror or error)
+    try:
+        make_private_level(path)
+        return os.lstat(path), None
+    except OSError as error:
+        return None, "cannot create %s: %s" % (path, error.strerror or error)
+
+
+def private_level_problem(path, info, uid):
+    """Why a directory is not ours alone (a real directory, owned by us, 0700), or None."""
+    if not stat.S_ISDIR(info.st_mode):
+        return "%s is not a directory" % path
+    if uid is not None and info.st_uid != uid:
+        return "%s belongs to uid %d, not to you (uid %d)" % (path, info.st_uid, uid)
+    if uid is not None and info.st_mode & OPEN_TO_OTHERS:
+        return "%s is open to other users (mode %04o, not 0700)" % (path, stat.S_IMODE(info.st_mode))
+    return None
+
+
+def ancestor_problem(path, info, uid):
+    """Why a directory on the way could be changed by another user, or None."""
+    if not stat.S_ISDIR(info.st_mode):
+        return "%s is not a directory" % path
+    if info.st_uid not in (uid, 0):
+        return "%s belongs to uid %d, not to you (uid %d) or root" % (path, info.st_uid, uid)
+    if info.st_mode & WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
+        return "%s is writable by other users (mode %04o)" % (path, stat.S_IMODE(info.st_mode))
+    return None
+
+
+def directory_problem(path, create=False):
+    """None when no other user can change what is in directory path (the trust rule above),
+    else why not, in one phrase. With create, missing levels are made 0700 one by one."""
+    if not os.path.isabs(path):
+        return "%s is not an absolute path" % path
+    uid = effective_uid()
+    if uid is None:
+        if create and not os.path.isdir(path):
+            try:
+                os.makedirs(path, PRIVATE_DIRECTORY_MODE)
+            except OSError as error:
+                return "cannot create %s: %s" % (path, error.strerror or error)
+        return None if os.path.isdir(path) else "%s is not a directory" % path
+    current, links = "/", 0
+    names = [name for name in reversed(path.split("/")) if name not in ("", ".")]
+    info, problem = lstat_level(current, False)
+    while problem is None:
+        problem = ancestor_problem(current, info, uid)
+        if problem is not None or not names:
+            break
+        name = names.pop()
+        if name == "..":  # back to a level already checked
+            current = os.path.dirname(current)
+            info, problem = lstat_level(current, False)
+            continue
+        candidate = os.path.join(current, name)
+        info, problem = lstat_level(candidate, create)
+        if problem is None and stat.S_ISLNK(info.st_mode):
+            links += 1
+            if info.st_uid not in (uid, 0):
+                return "%s is a symlink of uid %d" % (candidate, info.st_uid)
+            if links > MAX_SYMLINKS:
+                return "%s: too many levels of symlinks" % path
+            target = os.readlink(candidate)
+            names.extend(name for name in reversed(target.split("/")) if name not in ("", "."))
+            if target.startswith("/"):
+                current = "/"
+            info, problem = lstat_level(current, False)
+            continue
+        current = candidate
+    return problem or private_level_problem(current, info, uid)
+
+
+def subdirectory_problem(path, create=False):
+    """Like directory_problem for a directory inside one that passed it: only this level is
+    looked at."""
+    info, problem = lstat_level(path, create)
+    return problem or private_level_problem(path, info, effective_uid())
+
+
+def is_private_file(info):
+    """A plain file with one name, owned by us (or root), that nobody else may write."""
+    uid = effective_uid()
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and not info.st_mode & WRITABLE_BY_OTHERS \
+        and (uid is None or info.st_uid in (uid, 0))
+
+
+def read_private_file(path, limit):
+    """The content of a private file (is_private_file) of at most limit bytes. OSError when
+    it is missing or unreadable, UntrustedFile when it is anything else."""
+    descriptor = os.open(path, os.O_RDONLY | SAFE_OPEN_FLAGS)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not is_private_file(info):
+            raise UntrustedFile("%s is not a private file of yours" % path)
+        if info.st_size > limit:
+            raise UntrustedFile("%s is larger than %d bytes" % (path, limit))
+        return handle.read(limit + 1)
+
+
+def open_private_writable(path, flags):
+    """A descriptor, opened with flags, of the private file at path (made if missing).
+    Anything else there (a symlink, a FIFO, a hard link, another user's file) is removed and
+    a fresh file made in its place with O_EXCL, which nothing can redirect."""
+    try:
+        descriptor = os.open(path, flags | os.O_CREAT | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
+    except OSError:
+        pass
+    else:
+        if is_private_file(os.fstat(descriptor)):
+            return descriptor
+        os.close(descriptor)
+    os.unlink(path)
+    return os.open(path, flags | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
+
+
+def save_bytecode(env, name, data):
+    """For the zipapp's bootstrap: keep freshly compiled code in <cache dir>/pycache/<name>
+    when the trust rule allows; if it cannot, the next start compiles again."""
+    directory = Context(env).cache_subdirectory(BYTECODE_DIRECTORY)
+    if directory is not None:
+        try:
+            write_private_file(os.path.join(directory, name), data)
+        except OSError:
+            pass
+
+
+def remove_stale_temp_files(path, now):
+    """Delete <path>.*.tmp files last written before now - STALE_TEMP_SECONDS: a writer killed
+    between writing one (it may hold a token) and renaming it never comes back for it."""
+    directory, name = os.path.split(path)
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return
+    for entry in names:
+        if entry.startswith(name + ".") and entry.endswith(".tmp"):
+            try:
+                if os.lstat(os.path.join(directory, entry)).st_mtime < now - STALE_TEMP_SECONDS:
+                    os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass
+
+
+# ============================================================================================
 # TOKEN CACHE (the Go helper's cache.json v1.0: same schema, same keys for static keys)
 # ============================================================================================
 
@@ -3188,6 +3418,8 @@ LOCK_FILE = "cache.json.lock"
 # The last failed fetch (key, time, reason): helpers that waited on the lock during it fail at
 # once with the same reason instead of each retrying for up to 30 s in turn.
 FAILURE_FILE = "cache.json.failure"
+# How far ahead of our clock a failure record may be dated: another helper's clock read.
+CLOCK_SLACK_SECONDS = 5.0
 DEFAULT_LOCK_TIMEOUT = 60.0
 LOCK_POLL_SECONDS = 0.02
 # cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
@@ -3203,15 +3435,6 @@ def b64(data):
     import binascii
 
     return binascii.b2a_base64(data).decode("ascii").rstrip("\n")
-
-
-def cache_directory(env):
-    """$AWS_ECR_CACHE_DIR or ~/.ecr; None when there is no home to put it in."""
-    directory = env.get("AWS_ECR_CACHE_DIR", "")
-    if directory:
-        return expand_home(directory, env)
-    home = home_directory(env)
-    return os.path.join(home, ".ecr") if home else None
 
 
 def go_fips_mode(env):
@@ -3278,21 +3501,24 @@ def make_entry(auth, service):
 
 
 def write_private_file(path, data, durable=True):
-    """Write a file readable by its owner only, atomically: a temp file beside it, renamed.
-    A missing directory is made private (make_private_directory). durable=False skips the
-    fsync (milliseconds of disk latency on every cold get) for what can be fetched again: a
-    crash then leaves at worst a damaged cache file, which is ignored and rewritten."""
+    """Write a file readable by its owner only, atomically: a fresh temp file beside it (O_EXCL,
+    never through a symlink), renamed over whatever was there. A missing directory is made
+    private (make_private_directory); temp files a killed writer left there are removed.
+    durable=False skips the fsync (milliseconds of disk latency on every cold get) for what
+    can be fetched again: a crash then leaves at worst a damaged cache file, which is ignored
+    and rewritten."""
     directory = os.path.dirname(path)
     if directory:
         make_private_directory(directory)
     temp = "%s.%d.%d.tmp" % (path, os.getpid(), now_ns() % 10 ** 9)
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+            written_at = os.fstat(handle.fileno()).st_mtime  # the file system's clock, as for the others
         replace_file(temp, path)
     except BaseException:
         try:
@@ -3300,6 +3526,7 @@ def write_private_file(path, data, durable=True):
         except OSError:
             pass
         raise
+    remove_stale_temp_files(path, written_at)
 
 
 REPLACE_RETRY_SECONDS = 1.0  # a reader or a virus scanner holds a file open only briefly
@@ -3328,12 +3555,10 @@ def make_private_directory(path):
     if parent and parent != path:
         make_private_directory(parent)
     try:
-        os.mkdir(path, 0o700)
+        make_private_level(path)
     except OSError:
         if not os.path.isdir(path):
             raise
-        return
-    os.chmod(path, 0o700)  # whatever the umask took away
 
 
 class TokenCache(object):
@@ -3349,11 +3574,10 @@ class TokenCache(object):
     def load(self):
         """The registries map; {} when the file is missing, unreadable or damaged."""
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read(MAX_CACHE_FILE_BYTES + 1)
+            data = read_private_file(self.path, MAX_CACHE_FILE_BYTES)
         except (IOError, OSError) as error:
             if getattr(error, "errno", None) != 2:
-                self.log.info("could not read the token cache %s: %s" % (self.path, error.strerror or error))
+                self.log.info("ignoring the token cache: %s" % (error.strerror or error))
             return {}
         if len(data) > MAX_CACHE_FILE_BYTES:
             data = b""  # no cache of a few registries is this big: treat it as damaged
@@ -3400,15 +3624,22 @@ class TokenCache(object):
             pass
 
     def failure_since(self, key, since):
-        """The reason a fetch for key failed after `since`, or None."""
+        """The reason a fetch for key failed while we waited (after `since`), or None. A record
+        from the future was written under a clock that has since been put right: ignored."""
         try:
-            with open(os.path.join(self.directory, FAILURE_FILE), "rb") as handle:
-                document = json_loads(handle.read(MAX_RESPONSE_BYTES))
-            if document.get("Key") == key and float(document.get("At")) >= since:
+            document = json_loads(read_private_file(os.path.join(self.directory, FAILURE_FILE), MAX_RESPONSE_BYTES))
+            if document.get("Key") == key and since <= float(document.get("At")) <= time.time() + CLOCK_SLACK_SECONDS:
                 return str(document.get("Reason"))
         except (IOError, OSError, ValueError, TypeError, AttributeError):
             pass
         return None
+
+    def clear_failure(self):
+        """Forget the last failure once a fetch has worked."""
+        try:
+            os.unlink(os.path.join(self.directory, FAILURE_FILE))
+        except OSError:
+            pass
 
 
 class FileLock(object):
@@ -3424,22 +3655,22 @@ class FileLock(object):
 
     def __enter__(self):
         try:
-            make_private_directory(os.path.dirname(self.path))
-            self.descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
+            self.descriptor = open_private_writable(self.path, os.O_RDWR)
+            deadline = time.time() + self.timeout
+            while not self.try_lock():
+                if time.time() >= deadline:
+                    self.log.warning("gave up waiting %gs for the cache lock %s" % (self.timeout, self.path))
+                    self.release()
+                    break
+                time.sleep(LOCK_POLL_SECONDS)
+        except OSError as error:  # e.g. ENOLCK, EOPNOTSUPP: NFS, SMB and some FUSE mounts have no locks
             self.log.info("working without the cache lock %s: %s" % (self.path, error.strerror or error))
-            return self
-        deadline = time.time() + self.timeout
-        while not self.try_lock():
-            if time.time() >= deadline:
-                self.log.warning("gave up waiting %gs for the cache lock %s" % (self.timeout, self.path))
-                os.close(self.descriptor)
-                self.descriptor = None
-                break
-            time.sleep(LOCK_POLL_SECONDS)
+            self.release()
         return self
 
     def try_lock(self):
+        """True once the lock is ours, False while another process holds it; OSError when this
+        file system cannot lock at all."""
         try:
             if os.name == "nt":
                 import msvcrt
@@ -3450,21 +3681,24 @@ class FileLock(object):
 
                 fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
-        except OSError:
+        except (BlockingIOError, PermissionError):  # EWOULDBLOCK (flock), EACCES (msvcrt): held
             return False
 
     def __exit__(self, *exc_info):
-        if self.descriptor is not None:
-            if os.name == "nt":
-                import msvcrt
+        if self.descriptor is not None and os.name == "nt":
+            import msvcrt
 
-                try:
-                    msvcrt.locking(self.descriptor, msvcrt.LK_UNLCK, 1)
-                except OSError:
-                    pass
+            try:
+                msvcrt.locking(self.descriptor, msvcrt.LK_UNLCK, 1)
+            except OSError:
+                pass
+        self.release()
+        return False
+
+    def release(self):
+        if self.descriptor is not None:
             os.close(self.descriptor)  # closing releases an flock
             self.descriptor = None
-        return False
 
 
 # ============================================================================================
@@ -3474,16 +3708,20 @@ class FileLock(object):
 LOG_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
 DEFAULT_LOG_LEVEL = "info"
 DEFAULT_LOG_MAX_BYTES = 1024 * 1024  # then the file moves to .1 and a new one starts
+LOG_DIRECTORY = "log"
 LOG_FILE_NAME = "ecr-login.log"
 LOG_OFF_VALUES = ("off", "none", "/dev/null")
 
 
 class Log(object):
     """Appends 'time=... level=... msg="..."' lines. Secrets the run has seen are masked
-    before anything is written, as a last guard behind messages that never include them."""
+    before anything is written, as a last guard behind messages that never include them.
+    The default file is used only in a cache directory that passes the trust rule
+    (cache_subdirectory: a function of a subdirectory's name giving its path or None)."""
 
-    def __init__(self, env, secrets):
+    def __init__(self, env, secrets, cache_subdirectory):
         self.secrets = secrets
+        self.cache_subdirectory = cache_subdirectory
         level_name = env.get("AWS_ECR_LOG_LEVEL", DEFAULT_LOG_LEVEL).strip().lower() or DEFAULT_LOG_LEVEL
         self.level = LOG_LEVELS.get(level_name, LOG_LEVELS[DEFAULT_LOG_LEVEL])
         self.max_bytes = DEFAULT_LOG_MAX_BYTES
@@ -3491,13 +3729,23 @@ class Log(object):
         if DIGITS.issuperset(raw_max) and raw_max:
             self.max_bytes = int(raw_max)
         path = env.get("AWS_ECR_LOG_FILE", "").strip()
+        self.in_cache = not path
+        self.checked = not self.in_cache
         if path.lower() in LOG_OFF_VALUES:
             self.path = None
         elif path:
             self.path = expand_home(path, env)
         else:
             directory = cache_directory(env)
-            self.path = os.path.join(directory, "log", LOG_FILE_NAME) if directory else None
+            self.path = os.path.join(directory, LOG_DIRECTORY, LOG_FILE_NAME) if directory else None
+
+    def usable_path(self):
+        """The file lines go to, or None: no log, or a default one in an untrusted cache."""
+        if not self.checked:
+            self.checked = True
+            if self.path is not None and self.cache_subdirectory(LOG_DIRECTORY) is None:
+                self.path = None
+        return self.path
 
     def debug(self, message):
         self.write("debug", message)
@@ -3512,33 +3760,58 @@ class Log(object):
         self.write("error", message)
 
     def write(self, level, message):
-        if self.path is None or LOG_LEVELS[level] < self.level:
+        if LOG_LEVELS[level] < self.level or self.usable_path() is None:
             return
         try:  # the line is made in here too: nothing about a log line may stop a pull
-            line = 'time="%s" level=%s pid=%d msg=%s\n' % (format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level,
-                                                        os.getpid(), json_string(redact(message, self.secrets)))
-            make_private_directory(os.path.dirname(self.path))
-            self.rotate()
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(descriptor, "ab") as handle:
+            # Messages quote files and endpoint answers: as a JSON string with $ and ` escaped
+            # too, a line stays inert even if it ever lands in a shell's dotfile.
+            text = json_string(redact(message, self.secrets)).replace("$", "\\u0024").replace("`", "\\u0060")
+            line = 'time="%s" level=%s pid=%d msg=%s\n' % (
+                format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level, os.getpid(), text)
+            if not self.in_cache:
+                make_private_directory(os.path.dirname(self.path))
+            with os.fdopen(self.open_for_append(), "ab") as handle:
                 handle.write(line.encode("utf-8", "replace"))
         except Exception:
             self.path = None
 
-    def rotate(self):
-        try:
-            if os.path.getsize(self.path) >= self.max_bytes:
-                replace_file(self.path, self.path + ".1")
-        except OSError:
-            pass
+    def open_for_append(self):
+        """A descriptor at the end of the log, which moves to .1 first once it is too big."""
+        descriptor = open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
+        if os.fstat(descriptor).st_size < self.max_bytes:
+            return descriptor
+        os.close(descriptor)
+        replace_file(self.path, self.path + ".1")
+        return open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
 
 
 def redact(text, secrets):
-    """text with every known secret replaced by ****."""
+    """text with every known secret, and the user info of every URL, replaced by ****."""
     for secret in secrets:
         if secret and secret in text:
             text = text.replace(secret, "****")
-    return text
+    return mask_userinfo(text)
+
+
+# Where the authority of a URL quoted in a message ends.
+AUTHORITY_ENDS = frozenset("/?#\\ \t\r\n\"'<>()[]{},;")
+
+
+def mask_userinfo(text):
+    """text with the user info of each URL in it (scheme://user:password@host: proxy and
+    endpoint URLs may carry a password) replaced by ****."""
+    if "@" not in text:
+        return text
+    parts = text.split("://")
+    for index in range(1, len(parts)):
+        part = parts[index]
+        end = 0
+        while end < len(part) and part[end] not in AUTHORITY_ENDS:
+            end += 1
+        at = part.rfind("@", 0, end)
+        if at >= 0:
+            parts[index] = "****" + part[at:]
+    return "://".join(parts)
 
 
 # ============================================================================================
@@ -3554,7 +3827,10 @@ class Context(object):
         self.env = env
         self.profile_forced = False  # a profile chosen by the helper's own name or config
         self.secrets = set()
-        self.log = Log(env, self.secrets)
+        self.trusted_cache_dir = None
+        self.cache_problem = None  # why the cache directory is not used, once it has been looked at
+        self.cache_refused = False
+        self.log = Log(env, self.secrets, self.cache_subdirectory)
         self.region = None
         self.chain_trace = None  # a list while doctor reports the chain's decisions
         self.tls_contexts = {}
@@ -3603,11 +3879,29 @@ class Context(object):
     def lock_timeout(self):
         return number_setting(self.env, "AWS_ECR_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
 
+    def cache_dir(self, create=False):
+        """The cache directory if it passes the trust rule (directory_problem; with create,
+        made first if missing), else None, with the reason in cache_problem."""
+        if self.trusted_cache_dir is None and not self.cache_refused:
+            path = cache_directory(self.env)
+            self.cache_problem = directory_problem(path, create) if path else "there is no home directory"
+            if self.cache_problem is None:
+                self.trusted_cache_dir = path
+            self.cache_refused = create or not path  # a missing directory may still be made
+        return self.trusted_cache_dir
+
+    def cache_subdirectory(self, name):
+        """<cache dir>/<name>, made 0700 if missing, if both pass the trust rule; else None."""
+        directory = self.cache_dir(create=True)
+        path = os.path.join(directory, name) if directory else None
+        return path if path and subdirectory_problem(path, create=True) is None else None
+
     def token_cache(self):
-        """The TokenCache, or None when AWS_ECR_DISABLE_CACHE is set or there is no home."""
+        """The TokenCache, or None when AWS_ECR_DISABLE_CACHE is set or there is no trusted
+        cache directory."""
         if self.env.get("AWS_ECR_DISABLE_CACHE", ""):
             return None
-        directory = cache_directory(self.env)
+        directory = self.cache_dir(create=True)
         return TokenCache(directory, self.log) if directory else None
 
 
@@ -3675,6 +3969,7 @@ def token_for_source(ctx, registry, source):
             cache.record_failure(keys[0], redact(str(error), ctx.secrets))
             raise
         if fresh:
+            cache.clear_failure()
             try:
                 cache.store(keys[0], make_entry(auth, registry.service), time.time())
             except (IOError, OSError) as error:
@@ -3971,7 +4266,7 @@ def routed_hosts(ctx):
     hosts of the helper config, each that names an ECR registry directly or by the helper config."""
     name = DOCKER_HELPER_NAME + ("-" + ctx.env["AWS_PROFILE"] if ctx.profile_forced else "")
     try:
-        helper_hosts = load_helper_config(ctx.env)
+        helper_hosts = load_helper_config(ctx)
     except ConfigError as error:  # the cache's hosts are still worth listing
         ctx.log.info("list: %s" % error)
         helper_hosts = {}
@@ -4505,15 +4800,6 @@ def action_configure(ctx, streams, args):
     return 0
 
 
-def redact_url(url):
-    """A URL without its user info (proxy URLs often carry a password)."""
-    scheme, separator, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "****@" + authority.rsplit("@", 1)[1]
-    return scheme + separator + authority + slash + path if separator else url
-
-
 def chain_report(ctx):
     """Lines telling what the chain found at each source it tried (ctx.chain_trace, noted by
     plan_credentials itself), in order; the sources after the one chosen are never tried."""
@@ -4530,11 +4816,22 @@ No AWS credentials are configured for this user. Pick one:
 Then run:   docker-credential-ecr-login doctor ACCOUNT.dkr.ecr.REGION.amazonaws.com"""
 
 
+UNTRUSTED_CACHE_ADVICE = (
+    "  so the helper runs without its token cache, role cache, lock, log and bytecode cache.\n"
+    "  Another user who can change that directory could plant a token, a helper config or code\n"
+    "  that runs as you: point AWS_ECR_CACHE_DIR at a directory only you can write (mode 0700)\n"
+    "  on a path no one else can change, such as ~/.ecr.")
+
+
 def cache_report(ctx, registry, source):
-    """Lines about the token cache and this registry's entry."""
+    """Lines about the cache directory, the token cache and this registry's entry."""
+    if cache_directory(ctx.env) is None:
+        return ["cache directory: none (no home directory; set HOME or AWS_ECR_CACHE_DIR)"]
+    if ctx.cache_dir(create=True) is None:
+        return ["cache directory: not used: %s," % ctx.cache_problem, UNTRUSTED_CACHE_ADVICE]
     cache = ctx.token_cache()
     if cache is None:
-        return ["  token cache: off (AWS_ECR_DISABLE_CACHE set, or no home directory)"]
+        return ["  token cache: off (AWS_ECR_DISABLE_CACHE is set)"]
     registries = cache.load()
     lines = ["  token cache: %s (%d entries)" % (cache.path, len(registries))]
     if registry is not None and source is not None:
@@ -4716,10 +5013,10 @@ def action_doctor(ctx, streams, args):
     for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
                      "AWS_CA_BUNDLE"):
         if ctx.env.get(variable):
-            say("%s=%s" % (variable, redact_url(ctx.env[variable])))
+            say("%s=%s" % (variable, ctx.env[variable]))  # say() masks the user info
     for line in cache_report(ctx, registry, source):
         say(line)
-    say("log: %s (level %s)" % (ctx.log.path or "off", [
+    say("log: %s (level %s)" % (ctx.log.usable_path() or "off", [
         name for name, value in LOG_LEVELS.items() if value == ctx.log.level][0]))
     for line in ignored_settings(ctx.env):
         say("ignored: %s" % line)
@@ -4864,7 +5161,7 @@ def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
     except KeyboardInterrupt:
         return 130
     except HelperError as error:
-        streams.err("%s: %s\n" % (PROGRAM, error))
+        streams.err("%s: %s\n" % (PROGRAM, mask_userinfo(str(error))))
         return 1
     except Exception as error:  # a bug: say what broke in one line, not with a traceback
         streams.err("%s: %s\n" % (PROGRAM, internal_error(error)))

@@ -180,13 +180,21 @@ class ZipappTest(unittest.TestCase):
         self.assert_version_runs(AWS_ECR_CACHE_DIR=os.path.join(blocker, "cache"))
         self.assertEqual(read_bytes(blocker), b"")
 
-    def test_disable_cache_writes_no_bytecode(self):
-        self.assert_version_runs(AWS_ECR_DISABLE_CACHE="1")
+    def test_disable_bytecode_cache_writes_no_bytecode(self):
+        self.assert_version_runs(AWS_ECR_DISABLE_BYTECODE_CACHE="1")
         self.assertFalse(os.path.exists(self.pycache))
 
-    def test_disable_cache_ignores_existing_bytecode(self):
+    def test_disable_bytecode_cache_ignores_existing_bytecode(self):
         self.plant_fake_bytecode()
+        self.assert_version_runs(AWS_ECR_DISABLE_BYTECODE_CACHE="1")
+
+    def test_disable_cache_keeps_the_bytecode_cache(self):
+        """AWS_ECR_DISABLE_CACHE is about tokens and role credentials; compiled code holds no secret."""
         self.assert_version_runs(AWS_ECR_DISABLE_CACHE="1")
+        self.only_bytecode_file()
+        self.plant_fake_bytecode()
+        result = self.run_app("version", AWS_ECR_DISABLE_CACHE="1")
+        self.assertEqual(result.stdout, "from cached bytecode\n", result.stderr)
 
     def test_pythondontwritebytecode_does_not_turn_off_the_bytecode_cache(self):
         self.assert_version_runs(PYTHONDONTWRITEBYTECODE="1")
