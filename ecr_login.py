@@ -4181,10 +4181,11 @@ def action_get(ctx, streams):
     return 0
 
 
-def refuse_storage(ctx, streams, action, server_url):
+def refuse_storage(ctx, streams, action, server_url, other):
     """store/erase, which this helper does not do: exit 0 only when AWS_ECR_IGNORE_CREDS_STORAGE
     is exactly "true", as in Go; else the protocol's "not implemented", and on stderr (Docker
-    shows it under its own error) a line saying why and what to do instead."""
+    shows it under its own error) a line saying why and what to do instead. other: the server
+    URL names a registry that is not ECR."""
     if ctx.env.get("AWS_ECR_IGNORE_CREDS_STORAGE") == "true":
         ctx.log.debug("ignoring %s: AWS_ECR_IGNORE_CREDS_STORAGE is set" % action)
         return 0
@@ -4193,7 +4194,7 @@ def refuse_storage(ctx, streams, action, server_url):
     except NotECRError:
         host = "this registry"
     command = "docker login" if action == "store" else "docker logout"
-    if is_other_registry(ctx, server_url):
+    if other:
         reason = ("%s is not an ECR registry, and this helper keeps no logins: route only your ECR registries "
                   "to it (credHelpers), or name a helper for the others: %s configure --fallback NAME" % (
                       host, PROGRAM))
@@ -4207,7 +4208,8 @@ def refuse_storage(ctx, streams, action, server_url):
 
 def storage_action(ctx, streams, action, server_url):
     """store/erase for a valid request: a fallback helper's for other registries, else refused."""
-    if is_other_registry(ctx, server_url):
+    other = is_other_registry(ctx, server_url)
+    if other:
         try:
             name = fallback_helper(ctx)
         except HelperError as error:
@@ -4216,7 +4218,7 @@ def storage_action(ctx, streams, action, server_url):
             return 1
         if name:
             return run_fallback(ctx, streams, name, action)
-    return refuse_storage(ctx, streams, action, server_url)
+    return refuse_storage(ctx, streams, action, server_url, other)
 
 
 def action_store(ctx, streams):
@@ -4744,6 +4746,27 @@ def missing_helper_note(env, helper):
         program, ours, os.path.join(os.path.dirname(ours), program))
 
 
+def configure_creds_store(ctx, path, fallback, switch, changes):
+    """Make ecr-login Docker's credsStore (config at path) with a fallback helper (None: the
+    current credsStore, which then needs switch), appending the changes made; returns the
+    fallback. The helper config is written first: the store never points here without it."""
+    current = current_creds_store(path)
+    if fallback is None:
+        if current in (None, DOCKER_HELPER_NAME):
+            raise UsageError("Docker has no other credsStore to keep as the fallback: give --fallback NAME")
+        fallback = current
+    check_fallback_name(fallback, "--fallback")
+    check_creds_store_switch(path, current, fallback, switch)  # before any write
+    helper_config = helper_config_path(ctx.env)
+    if helper_config is None:
+        raise ConfigError("there is no helper config to keep the fallback in: set HOME or AWS_ECR_CONFIG_FILE")
+    changes.extend("%s: %s" % (helper_config, change)
+                   for change in update_json_file(ctx, helper_config, fallback_edit(fallback)))
+    changes.extend("%s: %s" % (path, change)
+                   for change in update_json_file(ctx, path, creds_store_edit(path, fallback, switch)))
+    return fallback
+
+
 def action_configure(ctx, streams, args):
     """configure: name this helper in Docker's config (see CONFIGURE_USAGE)."""
     options, hosts = parse_args(args, flags=("--remove", "--switch-creds-store"), valued=("--profile", "--fallback"))
@@ -4765,21 +4788,8 @@ def action_configure(ctx, streams, args):
             profile = ctx.config.profile_name
         helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
         if store_wanted:
-            fallback = options.get("--fallback")
-            if fallback is None:
-                fallback = current_creds_store(path)
-                if fallback in (None, DOCKER_HELPER_NAME):
-                    raise UsageError("Docker has no other credsStore to keep as the fallback: give --fallback NAME")
-            check_fallback_name(fallback, "--fallback")
-            switch = "--switch-creds-store" in options
-            check_creds_store_switch(path, current_creds_store(path), fallback, switch)  # before any write
-            helper_config = helper_config_path(ctx.env)
-            if helper_config is None:
-                raise ConfigError("there is no helper config to keep the fallback in: set HOME or AWS_ECR_CONFIG_FILE")
-            changes += ["%s: %s" % (helper_config, change)
-                        for change in update_json_file(ctx, helper_config, fallback_edit(fallback))]
-            changes += ["%s: %s" % (path, change) for change in update_json_file(
-                ctx, path, creds_store_edit(path, fallback, switch))]
+            fallback = configure_creds_store(ctx, path, options.get("--fallback"), "--switch-creds-store" in options,
+                                             changes)
             notes.append(missing_helper_note(ctx.env, fallback))
         if names:
             changes += ["%s: %s" % (path, change) for change in update_json_file(
