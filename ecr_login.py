@@ -635,9 +635,6 @@ def json_text(value, indent, depth):
 # CONFIG FILES (~/.aws/config and ~/.aws/credentials, by the cross-SDK profile-file rules)
 # ============================================================================================
 
-# Profile names may hold these besides letters and digits; "[profile a b]" or "[profile a!b]"
-# is an invalid name, and its section is ignored rather than failing every call.
-PROFILE_NAME_CHARS = ALNUM | frozenset("-/.%@_:+")
 WHITESPACE = " \t"
 COMMENT_CHARS = "#;"
 UTF8_BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it
@@ -670,20 +667,61 @@ def section_target(header, is_config, parsed, prefixed_default):
             if prefixed_default[1] is None:
                 prefixed_default[1] = {}
             return prefixed_default[1]
-        for prefix, table in (("profile", parsed.profiles), ("sso-session", parsed.sso_sessions),
-                              ("services", parsed.services)):
-            if header.startswith(prefix) and header[len(prefix):len(prefix) + 1] in (" ", "\t"):
-                name = header[len(prefix):].strip(WHITESPACE)
-                break
-        else:
+        # botocore splits the header as a shell would (shlex): "profile NAME" with NAME one
+        # word, quoted if it has spaces ([profile "my name"]); any other header is ignored.
+        words = shell_words(header)
+        tables = {"profile": parsed.profiles, "sso-session": parsed.sso_sessions, "services": parsed.services}
+        if words is None or len(words) != 2 or words[0] not in tables:
             return None
+        name, table = words[1], tables[words[0]]
         if table is parsed.profiles and name == "default":
             prefixed_default[0] = True
     else:
-        name, table = header, parsed.profiles
-    if not name or not PROFILE_NAME_CHARS.issuperset(name):
+        name, table = header, parsed.profiles  # botocore takes a credentials-file header as it is
+    if not name:
         return None
     return table.setdefault(name, {})
+
+
+def shell_words(text):
+    """text split into words as Python's shlex.split does it (POSIX rules: quotes group,
+    a backslash escapes outside quotes and escapes \\ or \" inside double quotes), or None
+    when a quote or an escape is left open. shlex itself would import re on the warm path."""
+    words, word, quote, in_word = [], [], None, False
+    chars = iter(text)
+    for char in chars:
+        if quote == "'":
+            if char == "'":
+                quote = None
+            else:
+                word.append(char)
+        elif char == "\\":
+            escaped = next(chars, None)
+            if escaped is None:
+                return None
+            if quote == '"' and escaped not in '"\\':
+                word.append(char)
+            word.append(escaped)
+            in_word = True
+        elif quote == '"':
+            if char == '"':
+                quote = None
+            else:
+                word.append(char)
+        elif char in " \t\r\n":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        elif char in "'\"":
+            quote, in_word = char, True
+        else:
+            word.append(char)
+            in_word = True
+    if quote is not None:
+        return None
+    if in_word:
+        words.append("".join(word))
+    return words
 
 
 def parse_profile_file(text, is_config, source="config file"):

@@ -166,6 +166,17 @@ MATRIX = {
     "aws_security_token beats aws_session_token": {
         "credentials": keys("default", "AKIDTOKENS") + "aws_session_token = session-token\n"
                                                        "aws_security_token = security-token\n"},
+    # botocore/configloader.py _parse_section: a config header is split like shlex.split.
+    "quoted profile name": {"env": {"AWS_PROFILE": "personal"},
+                            "config": '[profile "personal"]\naws_access_key_id = AKIDQUOTED\naws_secret_access_key = s\n'},
+    "quoted profile name with a space": {
+        "env": {"AWS_PROFILE": "my name"},
+        "config": "[profile 'my name']\naws_access_key_id = AKIDSPACED\naws_secret_access_key = s\n"},
+    "non-ASCII profile name": {"env": {"AWS_PROFILE": "pr\u00f8d"},
+                               "config": config_keys("pr\u00f8d", "AKIDNONASCII")},
+    "credentials-file name with a space": {"env": {"AWS_PROFILE": "my name"},
+                                           "credentials": keys("my name", "AKIDCREDSPACE")},
+    "unquoted profile name with a space": {"env": {"AWS_PROFILE": "a b"}, "config": config_keys("a b", "AKIDAB")},
     "AWS_SECURITY_TOKEN beats AWS_SESSION_TOKEN": {
         "env": dict(ENV_KEYS, AWS_SESSION_TOKEN="env-session-token", AWS_SECURITY_TOKEN="env-security-token")},
 }
@@ -361,7 +372,7 @@ class BotocoreChainTest(unittest.TestCase):
 
             for file_name in ("config", "credentials"):
                 if file_name in case:
-                    with open(os.path.join(home, ".aws", file_name), "w") as handle:
+                    with open(os.path.join(home, ".aws", file_name), "w", encoding="utf-8") as handle:
                         handle.write(fill(case[file_name]))
             with open(os.path.join(home, "token.jwt"), "w") as handle:
                 handle.write("web-identity-token")
