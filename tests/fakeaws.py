@@ -62,7 +62,8 @@ maps access key id -> (secret, session token) for verifiers. Unsigned
 operations (web identity, SSO, OIDC) are never rejected for carrying a
 signature; assert ``rec.signed`` is False in tests instead.
 
-Stdlib only; runs on Python 3.6 to 3.13.
+Stdlib only (botocore's signer is used as a second check only where it imports);
+runs on Python 3.6 to 3.13.
 """
 
 import base64
