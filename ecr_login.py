@@ -4798,6 +4798,9 @@ def configure_creds_store(ctx, path, fallback, switch, changes):
     helper_config = helper_config_path(ctx.env)
     if helper_config is None:
         raise ConfigError("there is no helper config to keep the fallback in: set HOME or AWS_ECR_CONFIG_FILE")
+    if not ctx.env.get("AWS_ECR_CONFIG_FILE", "") and ctx.cache_dir(create=True) is None:
+        raise ConfigError("a fallback kept in %s would be ignored: the cache directory is not used (%s); set %s "
+                          "instead" % (helper_config, ctx.cache_problem, FALLBACK_VARIABLE))
     changes.extend("%s: %s" % (helper_config, change)
                    for change in update_json_file(ctx, helper_config, fallback_edit(fallback)))
     changes.extend("%s: %s" % (path, change)
@@ -4877,11 +4880,13 @@ def cache_report(ctx, registry, source):
         return ["cache directory: none (no home directory; set HOME or AWS_ECR_CACHE_DIR)"]
     if ctx.cache_dir(create=True) is None:
         return ["cache directory: not used: %s," % ctx.cache_problem, UNTRUSTED_CACHE_ADVICE]
+    lines = ["cache directory: %s (trusted: private to you, and no other user can change the path to it)"
+             % ctx.cache_dir()]
     cache = ctx.token_cache()
     if cache is None:
-        return ["  token cache: off (AWS_ECR_DISABLE_CACHE is set)"]
+        return lines + ["  token cache: off (AWS_ECR_DISABLE_CACHE is set)"]
     registries = cache.load()
-    lines = ["  token cache: %s (%d entries)" % (cache.path, len(registries))]
+    lines.append("  token cache: %s (%d entries)" % (cache.path, len(registries)))
     if registry is not None and source is not None:
         entry = cache.lookup(cache_keys(registry, source))
         auth, requested = entry_auth(entry)

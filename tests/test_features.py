@@ -1009,6 +1009,14 @@ class FallbackHelperTest(FeatureCase):
         self.assertEqual((again.code, again.err), (0, ""), again)
         self.assertIn("already configured", again.out)
 
+    def test_a_fallback_is_not_kept_in_a_cache_directory_that_would_be_ignored(self):
+        shared = self.home_path("shared")
+        os.makedirs(shared)
+        os.chmod(shared, 0o777)  # anyone may write here: the helper uses no cache in it
+        result = self.run_app(["configure", "--fallback", "fake"], self.env(AWS_ECR_CACHE_DIR=os.path.join(shared, "ecr")))
+        self.assert_failed(result, "would be ignored", "AWS_ECR_FALLBACK_HELPER")
+        self.assertFalse(os.path.exists(self.home_path(".docker", "config.json")))
+
     def test_a_fallback_not_on_path_is_noted_by_configure(self):
         result = self.run_app(["configure", "--fallback", "pass"], self.env())
         self.assertEqual(result.code, 0, result)
@@ -1038,6 +1046,7 @@ class DoctorTest(FeatureCase):
         self.assertIn("profile: dev", out)
         self.assertIn(self.fake.url, out)
         self.assertIn(self.home_path(".ecr", "cache.json"), out)
+        self.assertIn("cache directory: %s (trusted:" % self.home_path(".ecr"), out)
         self.assertIn(self.log_path(), out)
         self.assertIn("token: OK", out)
         self.assertEqual(self.ecr_call().auth["access_key_id"], DEV_KEYS[0])
