@@ -4231,13 +4231,13 @@ def refuse_storage(ctx, streams, action, server_url, other):
         host = server_url_host(server_url)
     except NotECRError:
         host = "this registry"
-    command = "docker login" if action == "store" else "docker logout"
+    command = "login" if action == "store" else "logout"
     if other:
         reason = ("%s is not an ECR registry, and this helper keeps no logins: route only your ECR registries "
                   "to it (credHelpers), or name a helper for the others: %s configure --fallback NAME" % (
                       host, PROGRAM))
     else:
-        reason = ("%s is not needed for %s: this helper gets ECR tokens itself. To make it succeed anyway "
+        reason = ("no %s is needed for %s: this helper gets ECR tokens itself. To make it succeed anyway "
                   "(storing nothing), set AWS_ECR_IGNORE_CREDS_STORAGE=true" % (command, host))
     fail(ctx, streams, reason)
     streams.out(NOT_IMPLEMENTED + "\n")

@@ -519,6 +519,24 @@ class RealClients(unittest.TestCase):
         self.assertRegex(image_id, r"^[0-9a-f]{64}$")
         self.assertEqual(self.token_calls(), 1, "podman's helper call must hit the cache")
 
+    def test_9_podman_login_to_the_routed_ecr_host_says_no_login_is_needed(self):
+        auth_file = os.path.join(self.work, "podman-auth.json")
+        write(auth_file, json.dumps({"credHelpers": {HOST: "ecr-login"}}), 0o600)
+        code, out, err = self.timed("podman login (routed here)", [
+            "podman", "login", "--authfile", auth_file, "--username", "AWS", "--password-stdin", HOST],
+            env=self.env, stdin_text=self.password + "\n", check=False)
+        self.assertNotEqual(code, 0, out + err)
+        self.assertIn("not implemented", err)
+        self.assertIn("no login is needed for %s" % HOST, err)
+        self.assertIn("AWS_ECR_IGNORE_CREDS_STORAGE=true", err)
+        log("podman login said: %s" % " | ".join(err.strip().splitlines())[:400])
+        code, out, err = self.timed("podman login (AWS_ECR_IGNORE_CREDS_STORAGE=true)", [
+            "podman", "login", "--authfile", auth_file, "--username", "AWS", "--password-stdin", HOST],
+            env=dict(self.env, AWS_ECR_IGNORE_CREDS_STORAGE="true"), stdin_text=self.password + "\n")
+        self.assertIn("Login Succeeded", out)
+        with open(auth_file) as handle:
+            self.assertNotIn(self.password, handle.read(), "the login must not be stored anywhere")
+
     def test_8_buildah_pulls_through_the_helper_from_the_cache(self):
         image_id = self.pull_with("buildah")
         self.assertRegex(image_id, r"^[0-9a-f]{64}$")

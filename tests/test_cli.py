@@ -884,7 +884,7 @@ class StoreEraseTest(unittest.TestCase):
             self.assertIn(part, err)
 
     def test_store_not_implemented_says_no_login_is_needed(self):
-        self.assert_refused_with_advice(self.run_action("store", self.CREDS), "docker login is not needed for %s"
+        self.assert_refused_with_advice(self.run_action("store", self.CREDS), "no login is needed for %s"
                                         % HOST, "AWS_ECR_IGNORE_CREDS_STORAGE=true")
 
     def test_store_for_another_registry_points_to_a_fallback_helper(self):
@@ -928,7 +928,7 @@ class StoreEraseTest(unittest.TestCase):
 
     def test_erase(self):
         self.assert_refused_with_advice(self.run_action("erase", "https://%s" % HOST),
-                                        "docker logout is not needed for %s" % HOST)
+                                        "no logout is needed for %s" % HOST)
         self.assertEqual(self.run_action("erase", HOST, AWS_ECR_IGNORE_CREDS_STORAGE="true"), (0, "", ""))
         self.assert_refused_with_advice(self.run_action("erase", HOST, AWS_ECR_IGNORE_CREDS_STORAGE="1"),
                                         "AWS_ECR_IGNORE_CREDS_STORAGE=true")

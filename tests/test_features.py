@@ -947,7 +947,7 @@ class FallbackHelperTest(FeatureCase):
         self.assertEqual(self.calls()[-1], ["store", login])
         ecr_login_attempt = self.run_app(["store"], env, '{"ServerURL":"%s","Username":"AWS","Secret":"x"}' % HOST)
         self.assertEqual((ecr_login_attempt.code, ecr_login_attempt.out), (1, "not implemented\n"))
-        self.assertIn("docker login is not needed", ecr_login_attempt.err)
+        self.assertIn("no login is needed", ecr_login_attempt.err)
         self.assertEqual(self.run_app(["erase"], env, "quay.io\n").code, 0)
         self.assertEqual(self.calls()[-1], ["erase", "quay.io\n"])
         self.assertEqual(self.run_app(["erase"], env, HOST + "\n").code, 1)
