@@ -959,6 +959,13 @@ class FallbackHelperTest(FeatureCase):
         self.assertFalse([data for data in sent if HOST in data], "an ECR host was sent to the fallback")
         self.assert_no_secrets(read_text(self.calls_log))
 
+    def test_without_a_fallback_docker_hub_gets_not_found_and_a_silent_stderr_from_the_zipapp(self):
+        for server_url in (HUB, "ghcr.io", "localhost:5000"):
+            with self.subTest(server_url):
+                result = self.get(self.env(), server_url)
+                self.assertEqual((result.code, result.out, result.err), (1, NOT_FOUND, ""))
+        self.assertEqual(self.calls(), [])
+
     def test_the_environment_variable_names_a_fallback_too(self):
         env = self.env(AWS_ECR_FALLBACK_HELPER="fake")
         self.assertEqual(json.loads(self.get(env, HUB).out)["Secret"], "hub-password")
