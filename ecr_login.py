@@ -4768,20 +4768,20 @@ def path_lookup(env, name):
     return shutil.which(name, path=env.get("PATH", os.defpath))
 
 
-def missing_helper_note(env, helper):
-    """A line saying that Docker will not find docker-credential-<helper> on PATH and how to
-    fix it, or "" when it is there."""
+def missing_helper_note(env, helper, runner="Docker"):
+    """A line saying that runner (Docker, or this helper for a fallback) will not find
+    docker-credential-<helper> on PATH and how to fix it, or "" when it is there."""
     program = DOCKER_HELPER_PREFIX + helper
     if path_lookup(env, program):
         return ""
     if not helper.startswith(PROFILE_PROGRAM_PREFIX[len(DOCKER_HELPER_PREFIX):]):
-        return "note: Docker will run %s, and it is not on PATH: install it there" % program
+        return "note: %s will run %s, and it is not on PATH: install it there" % (runner, program)
     ours = path_lookup(env, PROGRAM)
     if ours is None:
-        return "note: Docker will run %s, and neither it nor %s is on PATH: install %s first" % (
-            program, PROGRAM, PROGRAM)
-    return "note: Docker will run %s, which is not on PATH; create it with: ln -s %s %s" % (
-        program, ours, os.path.join(os.path.dirname(ours), program))
+        return "note: %s will run %s, and neither it nor %s is on PATH: install %s first" % (
+            runner, program, PROGRAM, PROGRAM)
+    return "note: %s will run %s, which is not on PATH; create it with: ln -s %s %s" % (
+        runner, program, ours, os.path.join(os.path.dirname(ours), program))
 
 
 def configure_creds_store(ctx, path, fallback, switch, changes):
@@ -4831,7 +4831,7 @@ def action_configure(ctx, streams, args):
         if store_wanted:
             fallback = configure_creds_store(ctx, path, options.get("--fallback"), "--switch-creds-store" in options,
                                              changes)
-            notes.append(missing_helper_note(ctx.env, fallback))
+            notes.append(missing_helper_note(ctx.env, fallback, "this helper, for other registries,"))
         if names:
             changes += ["%s: %s" % (path, change) for change in update_json_file(
                 ctx, path, cred_helpers_edit(path, names, helper, "--remove" in options))]
