@@ -61,8 +61,8 @@ HASH_PLACEHOLDER = "@SOURCE_HASH@"
 SHARED_DEFINITIONS = (
     "home_directory", "expand_home", "MAX_SYMLINKS", "WRITABLE_BY_OTHERS", "OPEN_TO_OTHERS",
     "PRIVATE_DIRECTORY_MODE", "SAFE_OPEN_FLAGS", "BYTECODE_DIRECTORY", "MAX_BYTECODE_BYTES", "UntrustedFile",
-    "cache_directory", "effective_uid", "make_private_level", "lstat_level", "private_level_problem",
-    "ancestor_problem", "directory_problem", "subdirectory_problem", "is_private_file", "read_private_file",
+    "cache_directory", "effective_uid", "make_private_level", "level_problem", "path_levels",
+    "directory_problem", "subdirectory_problem", "is_private_file", "read_private_file",
 )
 SHARED_PLACEHOLDER = "@SHARED_DEFINITIONS@\n"
 

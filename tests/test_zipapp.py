@@ -128,6 +128,24 @@ class ZipappTest(unittest.TestCase):
                 self.assertEqual(info.compress_type, zipfile.ZIP_STORED)
                 self.assertEqual(info.date_time, (1980, 1, 1, 0, 0, 0))
 
+    def test_bootstrap_copies_the_trust_rule_from_the_module_and_defines_every_name_it_uses(self):
+        import builtins
+        import symtable
+
+        source = read_bytes(os.path.join(ROOT, "ecr_login.py"))
+        bootstrap = build_zipapp.render_bootstrap(source).decode("utf-8")
+        self.assertIn(build_zipapp.shared_definitions(source), bootstrap)
+        self.assertIn("def directory_problem(", bootstrap)
+        module = symtable.symtable(bootstrap, "__main__.py", "exec")
+        defined = set(name for name in module.get_identifiers() if module.lookup(name).is_assigned()
+                      or module.lookup(name).is_imported()) | set(dir(builtins)) | {"__loader__", "__file__"}
+        pending, used = list(module.get_children()), set()
+        while pending:
+            table = pending.pop()
+            pending.extend(table.get_children())
+            used.update(name for name in table.get_identifiers() if table.lookup(name).is_global())
+        self.assertEqual(sorted(used - defined), [], "names the bootstrap would look up in vain")
+
     # Running it
 
     def test_version_runs_from_the_zipapp(self):
