@@ -351,7 +351,11 @@ SERVICE_HOSTS = {
 }
 # The sign-in service's regular endpoint in these partitions (by region prefix) is
 # <region>.signin.<domain>.
-SIGNIN_DOMAINS = {"": "aws.amazon.com", "cn-": "amazonaws.cn", "us-gov-": "amazonaws-us-gov.com"}
+SIGNIN_DOMAINS = {"": "aws.amazon.com", "cn-": "amazonaws.cn", "us-gov-": "amazonaws-us-gov.com",
+                  "us-iso-": "c2shome.ic.gov", "us-isob-": "sc2shome.sgov.gov", "eu-isoe-": "csphome.adc-e.uk",
+                  "us-isof-": "csphome.hci.ic.gov", "eusc-de-": "amazonaws-eusc.eu"}
+# GovCloud's FIPS sign-in endpoint (IPv4) names no region.
+SIGNIN_GOVCLOUD_FIPS = "https://signin-fips.amazonaws-us-gov.com"
 # ECR Public's dual-stack endpoint in the aws partition has a name of its own.
 ECR_PUBLIC_AWS_DUALSTACK_HOST = "ecr-public"
 # In GovCloud the regular IPv4 endpoints of these services are the FIPS ones.
@@ -373,7 +377,10 @@ def service_endpoint(service, region, fips, dualstack):
 
 def signin_endpoint(region, fips, dualstack):
     """The AWS Sign-In endpoint (`aws login` token refreshes), by its endpoint rules."""
-    domain = SIGNIN_DOMAINS.get(region_partition(region)[0])
+    prefix = region_partition(region)[0]
+    domain = SIGNIN_DOMAINS.get(prefix)
+    if fips and not dualstack and prefix == GOVCLOUD_PREFIX:
+        return SIGNIN_GOVCLOUD_FIPS
     if domain and not fips and not dualstack:
         return "https://%s.signin.%s" % (region, domain)
     return service_endpoint("signin", region, fips, dualstack)
