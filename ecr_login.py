@@ -3447,7 +3447,9 @@ FAILURE_FILE = "cache.json.failure"
 # How far ahead of our clock a failure record may be dated: another helper's clock read.
 CLOCK_SLACK_SECONDS = 5.0
 DEFAULT_LOCK_TIMEOUT = 60.0
-LOCK_POLL_SECONDS = 0.02
+# How often a waiting helper tries the lock: in a burst of pulls each waiter answers within this
+# of the token being cached; a try is one system call.
+LOCK_POLL_SECONDS = 0.005
 # cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
 MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024
 # md5(b"").digest(): the Go helper's legacy key "checksum" appended it to the raw key id.

@@ -46,6 +46,19 @@ def authorization(host, amz_date):
         os.environ["AWS_ACCESS_KEY_ID"], scope, names, signature)
 
 
+def complete(answer):
+    """The head and Content-Length bytes of body are in (the server may close without TLS's
+    close_notify, which Python 3.6 reports as an error)."""
+    head, separator, body = answer.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
 def main():
     host, port, trust = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     if trust == "system":
@@ -61,7 +74,7 @@ def main():
     with context.wrap_socket(sock, server_hostname=host.encode() if sys.version_info >= (3, 7) else host) as tls:
         tls.sendall(head.encode() + BODY)
         answer = b""
-        while True:
+        while not complete(answer):
             data = tls.recv(65536)
             if not data:
                 break
