@@ -590,6 +590,7 @@ class NormalCaseTest(TrustCase):
         # The child drops to a uid that cannot read this interpreter's library (under /root):
         # one cold get first, here, loads every module the helper imports lazily.
         import encodings.cp437  # noqa: F401  (zipimport reads the zipapp's names with it)
+        import pkgutil  # noqa: F401  (runpy imports it when the child runs the zipapp)
 
         scratch = os.path.join(self.base, "scratch")
         os.mkdir(scratch, 0o700)
