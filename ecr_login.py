@@ -746,43 +746,43 @@ def parse_profile_file(text, is_config, source="config file"):
         if not stripped or stripped[0] in COMMENT_CHARS:
             continue
 
-        def fail(message):
-            raise ConfigError("%s line %d: %s" % (source, number, message))
+        def line_error(message):
+            return ConfigError("%s line %d: %s" % (source, number, message))
 
         if line[0] in WHITESPACE:  # continuation of the last property
             if not in_section:
-                fail("Expected a profile definition, found continuation")
+                raise line_error("Expected a profile definition, found continuation")
             if key is None:
-                fail("Expected a property definition, found continuation")
+                raise line_error("Expected a property definition, found continuation")
             if section is None:
                 continue
             if section[key] == "" or section[key].startswith("\n"):  # sub-properties
                 name, equals, _ = stripped.partition("=")
                 if not equals:
-                    fail("Expected an '=' sign defining a sub-property")
+                    raise line_error("Expected an '=' sign defining a sub-property")
                 if not name.strip(WHITESPACE):
-                    fail("Sub-property did not have a name")
+                    raise line_error("Sub-property did not have a name")
             section[key] += "\n" + stripped
             continue
         if stripped[0] == "[":
             end = stripped.find("]")
             if end < 0:
-                fail("Profile definition must end with ']'")
+                raise line_error("Profile definition must end with ']'")
             trailing = stripped[end + 1:].lstrip(WHITESPACE)
             if trailing and trailing[0] not in COMMENT_CHARS:
-                fail("Unexpected text after the profile definition")
+                raise line_error("Unexpected text after the profile definition")
             header = stripped[1:end].strip(WHITESPACE)
             section = section_target(header, is_config, parsed, prefixed_default)
             in_section, key = True, None
             continue
         if not in_section:
-            fail("Expected a profile definition")
+            raise line_error("Expected a profile definition")
         name, equals, value = stripped.partition("=")
         if not equals:
-            fail("Expected an '=' sign defining a property")
+            raise line_error("Expected an '=' sign defining a property")
         name = name.strip(WHITESPACE).lower()
         if not name:
-            fail("Property did not have a name")
+            raise line_error("Property did not have a name")
         if any(char in WHITESPACE for char in name):
             key = None  # an invalid property name is ignored, with its continuations
             continue
@@ -876,7 +876,7 @@ def read_text_file(path, what):
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_FILE_BYTES + 1)
-    except (IOError, OSError):
+    except OSError:
         return ""
     if len(data) > MAX_CONFIG_FILE_BYTES:
         raise ConfigError("%s %s is larger than %d bytes" % (what, path, MAX_CONFIG_FILE_BYTES))
@@ -952,36 +952,24 @@ def helper_config_path(env):
     return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
 
 
-def read_helper_config(ctx):
-    """The helper config's bytes; None when there is none. The default one is read only from a
-    cache directory that passes the trust rule, and only if it is a private file: another
-    user's file would map their host to our registry and get our password sent there."""
-    path = helper_config_path(ctx.env)
-    try:
-        if ctx.env.get("AWS_ECR_CONFIG_FILE", ""):
-            with open(path, "rb") as handle:
-                return handle.read(MAX_CONFIG_FILE_BYTES)
-        if path is None or ctx.cache_dir() is None:
-            return None
-        return read_private_file(path, MAX_CONFIG_FILE_BYTES)
-    except UntrustedFile as error:
-        ctx.log.warning("ignoring the helper config: %s" % error)
-    except (IOError, OSError):
-        pass
-    return None
-
-
 def helper_config_document(ctx):
-    """(path, the helper config's JSON value); (path, {}) when there is none. ConfigError
-    names the file when it is not JSON."""
+    """(path, the helper config's JSON value); (path, {}) when there is none. The default one
+    is read only from a cache directory that passes the trust rule, and only if it is a private
+    file: another user's file would map their host to our registry and get our password sent
+    there. ConfigError names the file when it is not JSON."""
     path = helper_config_path(ctx.env)
-    data = read_helper_config(ctx)
-    if data is None:
+    explicit = bool(ctx.env.get("AWS_ECR_CONFIG_FILE", ""))
+    if path is None or not explicit and ctx.cache_dir() is None:
         return path, {}
     try:
-        return path, json_loads(data)
+        return path, read_json_file(path, MAX_CONFIG_FILE_BYTES, private=not explicit)
+    except UntrustedFile as error:
+        ctx.log.warning("ignoring the helper config: %s" % error)
+    except OSError:
+        pass
     except ValueError:
         raise ConfigError("the helper config %s is not valid JSON" % path)
+    return path, {}
 
 
 def load_helper_config(ctx):
@@ -1386,7 +1374,7 @@ ROLE_CACHE_DIRECTORY = "roles"
 
 def role_cache_path(ctx, source):
     """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
-    if ctx.token_cache() is None:
+    if not ctx.token_cache().enabled:
         return None
     directory = ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
     if directory is None:
@@ -1400,11 +1388,11 @@ def load_role_credentials(ctx, source):
     if path is None:
         return None
     try:
-        credentials = parse_credential_document(json_loads(read_private_file(path, MAX_RESPONSE_BYTES)),
+        credentials = parse_credential_document(read_json_file(path, MAX_RESPONSE_BYTES, private=True),
                                                 "the role cache")
         if credentials.expiry is not None:  # the cache only ever holds temporary credentials
             return checked_fresh(ctx, credentials, "the role cache")
-    except (IOError, OSError, ValueError, HelperError):  # missing, damaged or about to expire
+    except (OSError, ValueError, HelperError):  # missing, damaged or about to expire
         pass
     return None
 
@@ -1905,9 +1893,8 @@ def read_cli_cache(path, missing, what, hint):
     """The JSON of a cache file the AWS CLI writes (SSO token, login session); a
     CredentialsError that says what to run when it is missing or broken."""
     try:
-        with open(path, "rb") as handle:
-            return json_loads(handle.read(MAX_RESPONSE_BYTES))
-    except (IOError, OSError):
+        return read_json_file(path, MAX_RESPONSE_BYTES)
+    except OSError:
         raise CredentialsError("%s (%s); %s" % (missing, path, hint))
     except ValueError:
         raise CredentialsError("the %s %s is not valid JSON; %s" % (what, path, hint))
@@ -2742,7 +2729,7 @@ MAX_CHUNK_LINE_BYTES = 1024
 RECEIVE_BYTES = 65536
 
 
-class Response(object):
+class Response:
     __slots__ = ("status", "headers", "body")
 
     def __init__(self, status, headers, body):
@@ -2846,7 +2833,7 @@ def make_tls_context(ctx, lazy):
             return None
         try:
             return ssl.create_default_context(cafile=ca_bundle)
-        except (IOError, OSError, ssl.SSLError) as error:
+        except (OSError, ssl.SSLError) as error:
             raise ConfigError("cannot load the CA bundle %s (AWS_CA_BUNDLE): %s" % (
                 ca_bundle, getattr(error, "strerror", None) or error))
     if lazy:
@@ -2860,7 +2847,7 @@ def is_untrusted(error):
     return "CERTIFICATE_VERIFY_FAILED" in str(error) or type(error).__name__ == "CertificateError"
 
 
-class Connection(object):
+class Connection:
     """A socket and what has been received on it; every wait ends at the deadline."""
 
     def __init__(self, sock, deadline):
@@ -3148,7 +3135,7 @@ JSON_11 = "application/x-amz-json-1.1"
 BASE64_CHARS = ALNUM | frozenset("+/")
 
 
-class AuthToken(object):
+class AuthToken:
     """What GetAuthorizationToken answered: the base64 token, its expiry and the endpoint, and
     when the credentials that minted it expire (None for keys that do not): ECR refuses the
     token once they have, whatever its own expiresAt says."""
@@ -3390,6 +3377,21 @@ def read_private_file(path, limit):
         return handle.read(info.st_size + 1)  # not limit + 1: a buffer that big costs 0.2 ms
 
 
+def read_json_file(path, limit, private=False):
+    """The JSON value of a file of at most limit bytes: every JSON file the helper reads comes
+    through here. private: only a private file of ours, opened as read_private_file does (no
+    symlink in the last step, no blocking on a FIFO, checked with fstat). OSError when it is
+    missing or unreadable (UntrustedFile: not private), ValueError when too big or not JSON."""
+    if private:
+        data = read_private_file(path, limit)
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("%s is larger than %d bytes" % (path, limit))
+    return json_loads(data)
+
+
 def open_private_writable(path, flags):
     """A descriptor, opened with flags, of the private file at path (made if missing).
     Anything else there (a symlink, a FIFO, a hard link, another user's file) is removed and
@@ -3489,14 +3491,6 @@ def cache_keys(registry, source, legacy=True):
     return keys
 
 
-def entry_times(entry):
-    """(requested at, expires at) of a cache entry in epoch seconds; ValueError if unreadable.
-    ExpiresAt is when the token stops working (see make_entry)."""
-    if not isinstance(entry, dict):
-        raise ValueError("not an entry")
-    return parse_timestamp(entry.get("RequestedAt")), parse_timestamp(entry.get("ExpiresAt"))
-
-
 def fresh_until(requested, token_expires, valid_until):
     """The end of a cached token's freshness: the Go helper's half-life rule (refresh once half
     the token's own life has passed), and never within EXPIRY_MARGIN_SECONDS of the time it
@@ -3504,28 +3498,78 @@ def fresh_until(requested, token_expires, valid_until):
     return min(token_expires - (token_expires - requested) / 2, valid_until - EXPIRY_MARGIN_SECONDS)
 
 
-def entry_is_unexpired(entry, now):
-    try:
-        return now < entry_times(entry)[1] - EXPIRY_MARGIN_SECONDS
-    except ValueError:
-        return False
+class CacheEntry:
+    """One registry's entry in cache.json (the Go helper's AuthEntry): the only code that knows
+    its fields. The JSON object is kept whole, so what a Go helper wrote survives our rewrites."""
 
+    def __init__(self, document):
+        self.document = document
+        self.parsed = None
 
-def make_entry(auth, service):
-    """A cache.json entry. ExpiresAt is the earlier of ECR's expiresAt and the expiry of the
-    credentials that minted the token, so the Go helper reading the file never serves it past
-    either; ECR's own expiry, when later, is kept in TokenExpiresAt (which Go ignores) for the
-    half-life rule."""
-    entry = {
-        "AuthorizationToken": auth.token,
-        "RequestedAt": format_go_time(now_ns()),
-        "ExpiresAt": format_expiry(auth.valid_until),
-        "ProxyEndpoint": auth.proxy_endpoint,
-        "Service": service,
-    }
-    if auth.limited_by_credentials:
-        entry["TokenExpiresAt"] = format_expiry(auth.expires_at)
-    return entry
+    @classmethod
+    def from_json(cls, document):
+        """The entry for a value of the Registries map; None when it is not an object."""
+        return cls(document) if isinstance(document, dict) else None
+
+    @classmethod
+    def for_token(cls, auth, service):
+        """The entry for a new token. ExpiresAt is the earlier of ECR's expiresAt and the expiry
+        of the credentials that minted the token, so the Go helper reading the file never serves
+        it past either; ECR's own expiry, when later, is kept in TokenExpiresAt (which Go
+        ignores) for the half-life rule."""
+        document = {
+            "AuthorizationToken": auth.token,
+            "RequestedAt": format_go_time(now_ns()),
+            "ExpiresAt": format_expiry(auth.valid_until),
+            "ProxyEndpoint": auth.proxy_endpoint,
+            "Service": service,
+        }
+        if auth.limited_by_credentials:
+            document["TokenExpiresAt"] = format_expiry(auth.expires_at)
+        return cls(document)
+
+    def to_json(self):
+        document = dict(self.document)
+        document.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
+        return document
+
+    @property
+    def expires_text(self):
+        return self.document.get("ExpiresAt")
+
+    def token(self):
+        """(AuthToken, requested at), or (None, None) when the entry is unreadable."""
+        if self.parsed is None:
+            self.parsed = None, None
+            try:
+                requested = parse_timestamp(self.document.get("RequestedAt"))
+                valid_until = parse_timestamp(self.expires_text)
+                token_expires = valid_until
+                if "TokenExpiresAt" in self.document:
+                    token_expires = max(valid_until, parse_timestamp(self.document["TokenExpiresAt"]))
+                credentials_expiry = valid_until if token_expires > valid_until else None
+                self.parsed = AuthToken(self.document["AuthorizationToken"], token_expires,
+                                        self.document.get("ProxyEndpoint") or "", credentials_expiry), requested
+            except (KeyError, TypeError, ValueError, AWSError):
+                pass
+        return self.parsed
+
+    @property
+    def auth(self):
+        """The AuthToken, or None when the entry is unreadable."""
+        return self.token()[0]
+
+    def is_fresh(self, now):
+        """Readable and, by the half-life rule (fresh_until), still to be served from the cache."""
+        auth, requested = self.token()
+        return auth is not None and now < auth.fresh_until(requested)
+
+    def is_unexpired(self, now):
+        """ExpiresAt is more than EXPIRY_MARGIN_SECONDS away (the Go helper's IsValid, with our margin)."""
+        try:
+            return now < parse_timestamp(self.expires_text) - EXPIRY_MARGIN_SECONDS
+        except ValueError:
+            return False
 
 
 def write_private_file(path, data, durable=True):
@@ -3589,88 +3633,172 @@ def make_private_directory(path):
             raise
 
 
-class TokenCache(object):
+class TokenCache:
     """cache.json in the cache directory. Reads never lock (writes are atomic renames); a
     miss takes the lock file so that concurrent gets make one GetAuthorizationToken call."""
 
-    def __init__(self, directory, log):
+    enabled = True
+
+    def __init__(self, directory, log, legacy_keys=True):
         self.directory = directory
         self.path = os.path.join(directory, CACHE_FILE)
         self.log = log
-        self.damaged = False
+        self.legacy_keys = legacy_keys
+        self.registries = None  # the map as last read, and (after a second read) the file's stat then
+        self.read_as = None
+
+    def slot(self, registry, source):
+        return CacheSlot(self, cache_keys(registry, source, self.legacy_keys))
+
+    def entries(self):
+        return [entry for entry in map(CacheEntry.from_json, self.load().values()) if entry is not None]
 
     def load(self):
-        """The registries map; {} when the file is missing, unreadable or damaged."""
+        """The registries map; {} when the file is missing, unreadable or damaged. The first
+        read is unconditional (the warm path pays for nothing more); later ones stat the file
+        and read it again only when it has changed since."""
+        if self.registries is not None:
+            try:
+                state = file_state(os.stat(self.path))
+            except OSError:
+                state = None
+            if state is not None and state == self.read_as:
+                return self.registries
+            self.read_as = state
+        self.registries = self.read()
+        return self.registries
+
+    def read(self):
         try:
-            data = read_private_file(self.path, MAX_CACHE_FILE_BYTES)
-        except (IOError, OSError) as error:
+            document = read_json_file(self.path, MAX_CACHE_FILE_BYTES, private=True)
+        except OSError as error:
             if getattr(error, "errno", None) != 2:
                 self.log.info("ignoring the token cache: %s" % (error.strerror or error))
             return {}
-        if len(data) > MAX_CACHE_FILE_BYTES:
-            data = b""  # no cache of a few registries is this big: treat it as damaged
-        try:
-            document = json_loads(data)
         except ValueError:
             document = None
         if not isinstance(document, dict) or not isinstance(document.get("Registries"), dict) \
                 or document.get("Version") != CACHE_VERSION:
-            self.damaged = True
             self.log.info("ignoring the token cache %s: not a version %s cache; it will be rewritten" % (
                 self.path, CACHE_VERSION))
             return {}
         return document["Registries"]
 
-    def lookup(self, keys):
-        """The first entry stored under one of keys, or None."""
-        registries = self.load()
-        for key in keys:
-            entry = registries.get(key)
-            if isinstance(entry, dict):
+    def store(self, key, entry, now):
+        """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
+        entries = ((name, CacheEntry.from_json(value)) for name, value in self.load().items())
+        kept = dict((name, old) for name, old in entries if old is not None and old.is_unexpired(now))
+        kept[key] = entry
+        document = {"Registries": dict((name, kept[name].to_json()) for name in sorted(kept)),
+                    "Version": CACHE_VERSION}
+        write_private_file(self.path, json_dumps(document, indent=2), durable=False)
+        self.registries = None
+
+    def lock(self, timeout):
+        self.log.debug("taking the cache lock")
+        return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
+
+
+def file_state(info):
+    """What changes whenever a file is replaced or rewritten (cache.json is always renamed into place)."""
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+class CacheSlot:
+    """One registry's place in the cache for one credential source (the Go helper's
+    CredentialsCache): it owns the keys, the first being the one written."""
+
+    def __init__(self, cache, keys):
+        self.cache = cache
+        self.keys = keys
+
+    def get(self):
+        """The first entry stored under one of the keys, or None."""
+        registries = self.cache.load()
+        for key in self.keys:
+            entry = CacheEntry.from_json(registries.get(key))
+            if entry is not None:
                 return entry
         return None
 
-    def store(self, key, entry, now):
-        """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
-        registries = self.load()
-        registries = dict((name, value) for name, value in registries.items() if entry_is_unexpired(value, now))
-        registries[key] = entry
-        for value in registries.values():
-            value.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
-        document = {"Registries": dict(sorted(registries.items())), "Version": CACHE_VERSION}
-        write_private_file(self.path, json_dumps(document, indent=2), durable=False)
+    def put(self, entry):
+        """Store a freshly fetched token's entry and forget the last failure; a cache that
+        cannot be written is logged and skipped."""
+        self.clear_failure()
+        try:
+            self.cache.store(self.keys[0], entry, time.time())
+        except OSError as error:
+            self.cache.log.info("could not save the token cache %s: %s" % (self.cache.path, error.strerror or error))
 
     def lock(self, timeout):
-        return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
+        return self.cache.lock(timeout)
 
-    def record_failure(self, key, reason):
+    @property
+    def failure_path(self):
+        return os.path.join(self.cache.directory, FAILURE_FILE)
+
+    def record_failure(self, reason):
         """Note why a fetch failed (a non-secret reason), for helpers waiting on the lock."""
         try:
-            write_private_file(os.path.join(self.directory, FAILURE_FILE), json_dumps(
-                {"Key": key, "At": time.time(), "Reason": reason}), durable=False)
-        except (IOError, OSError):
+            write_private_file(self.failure_path, json_dumps(
+                {"Key": self.keys[0], "At": time.time(), "Reason": reason}), durable=False)
+        except OSError:
             pass
 
-    def failure_since(self, key, since):
-        """The reason a fetch for key failed while we waited (after `since`), or None. A record
-        from the future was written under a clock that has since been put right: ignored."""
+    def failure_since(self, since):
+        """The reason a fetch for this slot failed while we waited (after `since`), or None. A
+        record from the future was written under a clock that has since been put right: ignored."""
         try:
-            document = json_loads(read_private_file(os.path.join(self.directory, FAILURE_FILE), MAX_RESPONSE_BYTES))
-            if document.get("Key") == key and since <= float(document.get("At")) <= time.time() + CLOCK_SLACK_SECONDS:
+            document = read_json_file(self.failure_path, MAX_RESPONSE_BYTES, private=True)
+            if document.get("Key") == self.keys[0] and \
+                    since <= float(document.get("At")) <= time.time() + CLOCK_SLACK_SECONDS:
                 return str(document.get("Reason"))
-        except (IOError, OSError, ValueError, TypeError, AttributeError):
+        except (OSError, ValueError, TypeError, AttributeError):
             pass
         return None
 
     def clear_failure(self):
-        """Forget the last failure once a fetch has worked."""
         try:
-            os.unlink(os.path.join(self.directory, FAILURE_FILE))
+            os.unlink(self.failure_path)
         except OSError:
             pass
 
 
-class FileLock(object):
+class NoTokenCache:
+    """The token cache when there is none (AWS_ECR_DISABLE_CACHE, or no trusted cache
+    directory), and its only slot: every get misses, nothing is kept, the lock is no lock."""
+
+    enabled = False
+
+    def slot(self, registry, source):
+        return self
+
+    def entries(self):
+        return []
+
+    def get(self):
+        return None
+
+    def put(self, entry):
+        pass
+
+    def record_failure(self, reason):
+        pass
+
+    def failure_since(self, since):
+        return None
+
+    def lock(self, timeout):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+class FileLock:
     """An exclusive OS lock on a file (fcntl on POSIX, msvcrt on Windows). If it cannot be
     had within the timeout, or the directory cannot hold a lock file, the caller goes on
     without it: a duplicate token call is better than a failed pull."""
@@ -3741,7 +3869,7 @@ LOG_FILE_NAME = "ecr-login.log"
 LOG_OFF_VALUES = ("off", "none", "/dev/null")
 
 
-class Log(object):
+class Log:
     """Appends 'time=... level=... msg="..."' lines. Secrets the run has seen are masked
     before anything is written, as a last guard behind messages that never include them.
     The default file is used only in a cache directory that passes the trust rule
@@ -3925,38 +4053,15 @@ class Context(object):
         return path if path and subdirectory_problem(path, create=True) is None else None
 
     def token_cache(self):
-        """The TokenCache, or None when AWS_ECR_DISABLE_CACHE is set or there is no trusted
-        cache directory."""
+        """The TokenCache, or a NoTokenCache when AWS_ECR_DISABLE_CACHE is set or there is no
+        trusted cache directory."""
         if self.env.get("AWS_ECR_DISABLE_CACHE", ""):
-            return None
+            return NoTokenCache()
         directory = self.cache_dir(create=True)
-        return TokenCache(directory, self.log) if directory else None
+        return TokenCache(directory, self.log, legacy_keys=not go_fips_mode(self.env)) if directory else NoTokenCache()
 
 
-def cached_auth(entry, fresh_at=None):
-    """An AuthToken from a cache entry (None is fine), or None if it is unusable or, when
-    fresh_at is given, not fresh at that time."""
-    auth, requested = entry_auth(entry)
-    if auth is None or fresh_at is not None and not fresh_at < auth.fresh_until(requested):
-        return None
-    return auth
-
-
-def entry_auth(entry):
-    """(AuthToken, requested at) of a cache entry, or (None, None) when it is unreadable."""
-    try:
-        requested, valid_until = entry_times(entry)
-        token_expires = valid_until
-        if "TokenExpiresAt" in entry:
-            token_expires = max(valid_until, parse_timestamp(entry["TokenExpiresAt"]))
-        credentials_expiry = valid_until if token_expires > valid_until else None
-        return AuthToken(entry["AuthorizationToken"], token_expires, entry.get("ProxyEndpoint") or "",
-                         credentials_expiry), requested
-    except (KeyError, TypeError, ValueError, AWSError):
-        return None, None
-
-
-def registry_credentials(ctx, registry, settings=None):
+def registry_token(ctx, registry, settings=None):
     """The AuthToken for a registry: from the cache when it is fresh, else from ECR, with
     concurrent helpers waiting on the cache lock for the one that calls ECR. settings are
     the registry's entry in the helper config (profile, role_arn)."""
@@ -3970,38 +4075,29 @@ def registry_credentials(ctx, registry, settings=None):
 
 
 def token_for_source(ctx, registry, source):
-    """The AuthToken for a registry and a planned credential source (see registry_credentials)."""
-    cache = ctx.token_cache()
-    if cache is None:
-        return fetch_token(ctx, registry, source, None)[0]
-    keys = cache_keys(registry, source, legacy=not go_fips_mode(ctx.env))
-    entry = cache.lookup(keys)
-    auth = cached_auth(entry, fresh_at=time.time())
-    if auth is not None:
+    """The AuthToken for a registry and a planned credential source (see registry_token)."""
+    slot = ctx.token_cache().slot(registry, source)
+    entry = slot.get()
+    if entry is not None and entry.is_fresh(time.time()):
         ctx.log.debug("using the cached token for %s" % registry.host)
-        return auth
+        return entry.auth
     waiting_since = time.time()
-    ctx.log.debug("no fresh token for %s in the cache; taking the cache lock" % registry.host)
-    with cache.lock(ctx.lock_timeout):
-        entry = cache.lookup(keys)  # another helper may have fetched it while we waited
-        auth = cached_auth(entry, fresh_at=time.time())
-        if auth is not None:
+    ctx.log.debug("no fresh token for %s in the cache" % registry.host)
+    with slot.lock(ctx.lock_timeout):
+        entry = slot.get()  # another helper may have fetched it while we waited
+        if entry is not None and entry.is_fresh(time.time()):
             ctx.log.debug("using the token another helper just cached for %s" % registry.host)
-            return auth
-        failure = cache.failure_since(keys[0], waiting_since)
+            return entry.auth
+        failure = slot.failure_since(waiting_since)
         if failure:  # the helper we waited for just failed: do not make the burst wait again
             raise AWSError("%s (the same answer a concurrent helper got a moment ago)" % failure)
         try:
             auth, fresh = fetch_token(ctx, registry, source, entry)
         except HelperError as error:
-            cache.record_failure(keys[0], redact(str(error), ctx.secrets))
+            slot.record_failure(redact(str(error), ctx.secrets))
             raise
         if fresh:
-            cache.clear_failure()
-            try:
-                cache.store(keys[0], make_entry(auth, registry.service), time.time())
-            except (IOError, OSError) as error:
-                ctx.log.info("could not save the token cache %s: %s" % (cache.path, error.strerror or error))
+            slot.put(CacheEntry.for_token(auth, registry.service))
         return auth
 
 
@@ -4015,11 +4111,10 @@ def fetch_token(ctx, registry, source, stale_entry):
         auth = get_authorization_token(ctx, registry, credentials)
         auth.credentials_expiry = credentials.expiry
     except HelperError as error:
-        fallback = cached_auth(stale_entry)
-        if fallback is not None and entry_is_unexpired(stale_entry, time.time()):
+        if stale_entry is not None and stale_entry.auth is not None and stale_entry.is_unexpired(time.time()):
             ctx.log.warning("%s; using the cached token for %s, valid until %s" % (
-                error, registry.host, stale_entry.get("ExpiresAt")))
-            return fallback, False
+                error, registry.host, stale_entry.expires_text))
+            return stale_entry.auth, False
         raise
     ctx.log.info("fetched a token for %s with %s; it expires at %s%s" % (
         registry.host, source.describe(), format_expiry(auth.valid_until),
@@ -4083,7 +4178,7 @@ def read_input(data):
     return "".join(line[:-1] if line.endswith("\r") else line for line in text.split("\n")).strip()
 
 
-class Streams(object):
+class Streams:
     """Binary stdin/stdout/stderr, written as UTF-8 whatever the locale says. A stream is None
     when Python started with its descriptor closed: stdin then reads as empty, and stderr
     swallows what it is given, so that a valid get still answers."""
@@ -4106,7 +4201,7 @@ class Streams(object):
         try:
             self.stdout.write(output_bytes(text))
             self.stdout.flush()
-        except (IOError, OSError, ValueError) as error:
+        except (OSError, ValueError) as error:
             discard_output(self.stdout)
             raise HelperError("cannot write to standard output: %s" % (getattr(error, "strerror", None) or error))
 
@@ -4114,7 +4209,7 @@ class Streams(object):
         try:
             self.stderr.write(output_bytes(text))
             self.stderr.flush()
-        except (AttributeError, IOError, OSError, ValueError):
+        except (AttributeError, OSError, ValueError):
             discard_output(self.stderr)
 
 
@@ -4136,7 +4231,7 @@ def discard_output(stream):
             os.dup2(devnull, stream.fileno())
         finally:
             os.close(devnull)
-    except (AttributeError, IOError, OSError, ValueError):
+    except (AttributeError, OSError, ValueError):
         pass
 
 
@@ -4199,7 +4294,7 @@ def action_get(ctx, streams):
     except HelperError as error:
         return not_found(ctx, streams, error)
     try:
-        auth = registry_credentials(ctx, registry, settings)
+        auth = registry_token(ctx, registry, settings)
     except HelperError as error:
         return not_found(ctx, streams, error)
     except Exception as error:  # a bug or a broken Python: Docker then pulls anonymously
@@ -4283,9 +4378,8 @@ def action_erase(ctx, streams):
 def docker_cred_helpers(env):
     """The credHelpers object of Docker's config ({} when there is none or it is unreadable)."""
     try:
-        with open(docker_config_path(env), "rb") as handle:
-            document = json_loads(handle.read(MAX_CONFIG_FILE_BYTES))
-    except (IOError, OSError, ValueError, HelperError):
+        document = read_json_file(docker_config_path(env), MAX_CONFIG_FILE_BYTES)
+    except (OSError, ValueError, HelperError):
         return {}
     helpers = document.get("credHelpers") if isinstance(document, dict) else None
     return helpers if isinstance(helpers, dict) else {}
@@ -4316,11 +4410,9 @@ def list_registries(ctx):
     """{"https://<host>": username} for each decodable entry of the token cache, and "AWS" for
     each host routed to this helper, so Docker's legacy builder asks for them on first use.
     No network."""
-    cache = ctx.token_cache()
-    registries = cache.load() if cache is not None else {}
     listed = dict(("https://" + host, "AWS") for host in routed_hosts(ctx))
-    for entry in registries.values():
-        auth = cached_auth(entry)
+    for entry in ctx.token_cache().entries():
+        auth = entry.auth
         if auth is not None and endpoint_registry(auth.proxy_endpoint) is not None:  # never a planted host
             listed[auth.proxy_endpoint] = auth.username
     return listed
@@ -4429,7 +4521,7 @@ def kubelet_response(ctx, request):
         source = WebIdentitySource(role_arn, None, KUBELET_SESSION_NAME, "kubelet service account", token=token)
         auth = token_for_source(ctx, registry, source)
     else:
-        auth = registry_credentials(ctx, registry, settings)
+        auth = registry_token(ctx, registry, settings)
     # Exactly the fields of the kubelet's CredentialProviderResponse, which it decodes strictly
     # (how service-account tokens are cached is its own CredentialProviderConfig's
     # tokenAttributes.cacheType, not the plugin's answer).
@@ -4472,7 +4564,7 @@ def waiting_kubelet_request(stdin):
     try:
         data = stdin.read(MAX_STDIN_BYTES + 1)
         request = json_loads(data)
-    except (IOError, OSError, ValueError):
+    except (OSError, ValueError):
         return None
     if not isinstance(request, dict) or not (request.get("kind") == "CredentialProviderRequest" or str(
             request.get("apiVersion", "")).startswith(KUBELET_API_GROUP)):
@@ -4560,7 +4652,7 @@ def action_get_login_password(ctx, streams, args):
             if not region:
                 raise ConfigError("You must specify a region: --region, AWS_REGION or region in the profile")
             registry, settings = caller_registry(region, "--region" if "--region" in options else "default region"), {}
-        auth = registry_credentials(ctx, registry, settings)
+        auth = registry_token(ctx, registry, settings)
     except HelperError as error:
         return fail(ctx, streams, error)
     streams.out(auth.password + "\n")
@@ -4873,13 +4965,12 @@ def cache_report(ctx, registry, source):
     lines = ["cache directory: %s (trusted: private to you, and no other user can change the path to it)"
              % ctx.cache_dir()]
     cache = ctx.token_cache()
-    if cache is None:
+    if not cache.enabled:
         return lines + ["  token cache: off (AWS_ECR_DISABLE_CACHE is set)"]
-    registries = cache.load()
-    lines.append("  token cache: %s (%d entries)" % (cache.path, len(registries)))
+    lines.append("  token cache: %s (%d entries)" % (cache.path, len(cache.load())))
     if registry is not None and source is not None:
-        entry = cache.lookup(cache_keys(registry, source))
-        auth, requested = entry_auth(entry)
+        entry = cache.slot(registry, source).get()
+        auth, requested = entry.token() if entry is not None else (None, None)
         if entry is None:
             lines.append("  this registry: no cached token")
         elif auth is None:
@@ -4912,7 +5003,7 @@ def same_program(path, other):
             return False
         with open(path, "rb") as first, open(other, "rb") as second:
             return first.read(MAX_CONFIG_FILE_BYTES) == second.read(MAX_CONFIG_FILE_BYTES)
-    except (IOError, OSError):
+    except OSError:
         return False
 
 
@@ -4921,7 +5012,7 @@ def describe_program(path):
     try:
         with open(path, "rb") as handle:
             magic = handle.read(4)
-    except (IOError, OSError):
+    except OSError:
         return "unreadable"
     if magic == b"\x7fELF" or magic[:2] == b"MZ" or magic in (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):
         return "a compiled program: the Go helper?"
@@ -4976,11 +5067,8 @@ def docker_report(ctx, host):
 
 def fresh_in_cache(ctx, registry, source):
     """True when the token cache holds a fresh token for registry and source."""
-    cache = ctx.token_cache()
-    if cache is None:
-        return False
-    return cached_auth(cache.lookup(cache_keys(registry, source, legacy=not go_fips_mode(ctx.env))),
-                       fresh_at=time.time()) is not None
+    entry = ctx.token_cache().slot(registry, source).get()
+    return entry is not None and entry.is_fresh(time.time())
 
 
 def ignored_settings(env):
@@ -5106,7 +5194,7 @@ def looks_like_ec2():
             with open(path) as handle:
                 if handle.read(64).strip().lower().startswith(marker):
                     return True
-        except (IOError, OSError):
+        except OSError:
             continue
     return False
 
