@@ -87,32 +87,106 @@ class AWSError(HelperError):
         self.retryable = retryable
 
 
-def env_flag(env, name):
-    """True when an environment variable is set to 'true' in any case, as the AWS SDKs read it."""
-    return env.get(name, "").strip().lower() == "true"
+# Every setting the helper reads, by name: (environment variable, key in the AWS profile or
+# None, kind, default, minimum). A value comes from the environment when it is set there (the
+# profile's is then not even read, as in botocore), else from the profile, else the default.
+# Kinds: "number" (finite, at least the minimum), "count" (a number, cut to a whole one),
+# "flag" (true in any case), "exact" (exactly "true", as the Go helper reads it), "set" (any
+# non-empty value), "text"; and the log's own, "level" and "bytes", whose bad values fall back
+# to the default and are named once on stderr and by doctor (the log cannot report them).
+SETTINGS = {
+    "cache_dir": ("AWS_ECR_CACHE_DIR", None, "text", "", None),
+    "disable_cache": ("AWS_ECR_DISABLE_CACHE", None, "set", False, None),
+    "disable_bytecode_cache": ("AWS_ECR_DISABLE_BYTECODE_CACHE", None, "set", False, None),
+    "ignore_creds_storage": ("AWS_ECR_IGNORE_CREDS_STORAGE", None, "exact", False, None),
+    "fallback_helper": ("AWS_ECR_FALLBACK_HELPER", None, "text", "", None),
+    "config_file": ("AWS_ECR_CONFIG_FILE", None, "text", "", None),
+    "log_level": ("AWS_ECR_LOG_LEVEL", None, "level", "info", None),
+    "log_file": ("AWS_ECR_LOG_FILE", None, "text", "", None),
+    "log_max_bytes": ("AWS_ECR_LOG_MAX_BYTES", None, "bytes", 1024 * 1024, None),  # then it moves to .1
+    "http_timeout": ("AWS_ECR_HTTP_TIMEOUT", None, "number", 10.0, 0.0),  # one attempt, whole answer
+    "total_timeout": ("AWS_ECR_TOTAL_TIMEOUT", None, "number", 30.0, 0.0),  # all attempts, backoff too
+    # backoff base: attempt n waits rand() * min(delay * 2^(n-1), 20 s)
+    "retry_delay": ("AWS_ECR_RETRY_DELAY", None, "number", 1.0, 0.0),
+    "process_timeout": ("AWS_ECR_PROCESS_TIMEOUT", None, "number", 60.0, 0.0),
+    "lock_timeout": ("AWS_ECR_LOCK_TIMEOUT", None, "number", 60.0, 0.0),
+    "kubelet_role_arn": ("AWS_ECR_ROLE_ARN", None, "text", "", None),
+    "max_attempts": ("AWS_MAX_ATTEMPTS", None, "count", 3, 1),
+    "imds_disabled": ("AWS_EC2_METADATA_DISABLED", None, "flag", False, None),
+    "imds_v1_disabled": ("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled", "flag", False, None),
+    "imds_timeout": ("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout", "number", 1.0, 0.0),
+    "imds_attempts": ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts", "count", 1, 1),
+    # the botocore container provider reads the IMDS timeout variable too, with its own default
+    "container_timeout": ("AWS_METADATA_SERVICE_TIMEOUT", None, "number", 2.0, 0.0),
+}
+# What a fetch uses: resolved before it starts, so a bad value fails every cold get alike.
+FETCH_SETTINGS = ("http_timeout", "total_timeout", "retry_delay", "max_attempts", "lock_timeout")
+LOG_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
 
 
-def env_or_profile_number(env, env_name, profile, profile_name, default, minimum=0.0):
-    """A number from the environment when it is set there (the profile's value is then not
-    even read, as in botocore), else from the profile, else the default."""
-    if str(env.get(env_name, "")).strip():
-        return number_setting(env, env_name, default, minimum)
-    return number_setting(profile, profile_name, default, minimum)
-
-
-def number_setting(settings, name, default, minimum=0.0):
-    """A finite number at least `minimum` from the environment or a profile (any mapping); a
-    malformed value is a config error that names the setting."""
-    raw = str(settings.get(name, "")).strip()
+def setting(name, env, profile=None):
+    """The value of a setting (SETTINGS) in env, else in profile (a mapping), else its default.
+    ConfigError names a malformed one; a log setting's falls back to the default (log_setting)."""
+    variable, key, kind, default, minimum = SETTINGS[name]
+    raw = env.get(variable, "")
+    if key and not raw.strip():
+        variable, raw = key, str((profile or {}).get(key, ""))
+    if kind == "text":
+        return raw
+    if kind == "set":
+        return bool(raw)
+    if kind == "exact":
+        return raw == "true"
+    raw = raw.strip()
+    if kind == "flag":
+        return raw.lower() == "true"
     if not raw:
         return default
+    if kind == "level":
+        if raw.lower() not in LOG_LEVELS:
+            raise ConfigError("%s=%r is not one of %s: level %s is used" % (
+                variable, raw.lower()[:40], ", ".join(sorted(LOG_LEVELS, key=LOG_LEVELS.get)), default))
+        return raw.lower()
+    if kind == "bytes":
+        if not DIGITS.issuperset(raw):
+            raise ConfigError("%s=%r is not a number of bytes: %d is used" % (variable, raw[:40], default))
+        return int(raw)
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError("%s must be a number, not %r" % (name, raw[:40]))
+        raise ConfigError("%s must be a number, not %r" % (variable, raw[:40]))
     if not minimum <= value < float("inf"):  # also false for NaN
-        raise ConfigError("%s must be a finite number of at least %s, not %r" % (name, minimum, raw[:40]))
-    return value
+        raise ConfigError("%s must be a finite number of at least %s, not %r" % (variable, minimum, raw[:40]))
+    return int(value) if kind == "count" else value
+
+
+def log_setting(name, env, problems):
+    """A log setting's value; a malformed one is its default, with the reason added to problems."""
+    try:
+        return setting(name, env)
+    except ConfigError as error:
+        problems.append(str(error))
+        return SETTINGS[name][3]
+
+
+class Settings:
+    """The environment's settings for one run, each resolved on first use and then kept (a
+    warm get reads only the few it needs)."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def __getattr__(self, name):
+        if name not in SETTINGS:
+            raise AttributeError(name)
+        value = setting(name, self.env)
+        setattr(self, name, value)
+        return value
+
+    def resolve(self, names):
+        """Resolve these settings now: ConfigError for the first malformed one."""
+        for name in names:
+            getattr(self, name)
 
 
 # ============================================================================================
@@ -945,7 +1019,7 @@ PROFILE_PROGRAM_PREFIX = PROGRAM + "-"
 
 def helper_config_path(env):
     """$AWS_ECR_CONFIG_FILE, else config.json in the cache directory."""
-    path = env.get("AWS_ECR_CONFIG_FILE", "")
+    path = setting("config_file", env)
     if path:
         return expand_home(path, env)
     directory = cache_directory(env)
@@ -958,7 +1032,7 @@ def helper_config_document(ctx):
     file: another user's file would map their host to our registry and get our password sent
     there. ConfigError names the file when it is not JSON."""
     path = helper_config_path(ctx.env)
-    explicit = bool(ctx.env.get("AWS_ECR_CONFIG_FILE", ""))
+    explicit = bool(ctx.settings.config_file)
     if path is None or not explicit and ctx.cache_dir() is None:
         return path, {}
     try:
@@ -1013,7 +1087,7 @@ def check_fallback_name(name, where):
 def fallback_helper(ctx):
     """The fallback helper's name from AWS_ECR_FALLBACK_HELPER, else the helper config's
     "fallback"; None when neither names one."""
-    name = ctx.env.get(FALLBACK_VARIABLE, "").strip()
+    name = ctx.settings.fallback_helper.strip()
     if name:
         return check_fallback_name(name, FALLBACK_VARIABLE)
     path, document = helper_config_document(ctx)
@@ -1036,7 +1110,7 @@ def run_fallback(ctx, streams, name, action):
         out, err = child.communicate(streams.read())
     except OSError as error:
         reason = "cannot run the fallback helper %s: %s (it is set by %s)" % (
-            program, error.strerror or error, FALLBACK_VARIABLE if ctx.env.get(FALLBACK_VARIABLE, "").strip()
+            program, error.strerror or error, FALLBACK_VARIABLE if ctx.settings.fallback_helper.strip()
             else helper_config_path(ctx.env))
         ctx.log.error(reason)
         streams.err("%s: %s\n" % (PROGRAM, reason))
@@ -1108,11 +1182,7 @@ IMDS_IPV4_ENDPOINT = "http://169.254.169.254"
 IMDS_IPV6_ENDPOINT = "http://[fd00:ec2::254]"
 IMDS_TOKEN_TTL_SECONDS = "21600"
 # botocore's IMDS defaults: 1 s per request, 1 attempt, so a host that is not EC2 gives up fast.
-IMDS_DEFAULT_TIMEOUT = 1.0
-IMDS_DEFAULT_ATTEMPTS = 1
-CONTAINER_DEFAULT_TIMEOUT = 2.0
 CONTAINER_ATTEMPTS = 3
-PROCESS_DEFAULT_TIMEOUT = 60.0
 MAX_RESPONSE_BYTES = 1024 * 1024
 
 
@@ -1733,7 +1803,7 @@ def container_source(env):
 def imds_source(ctx):
     """An IMDSSource unless AWS_EC2_METADATA_DISABLED is true."""
     env = ctx.env
-    if env_flag(env, "AWS_EC2_METADATA_DISABLED"):
+    if ctx.settings.imds_disabled:
         return None
     profile = ctx.config.profile()
     endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or profile.get("ec2_metadata_service_endpoint")
@@ -1745,13 +1815,8 @@ def imds_source(ctx):
         if mode.lower() not in ("ipv4", "ipv6"):
             raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
         endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
-    timeout = env_or_profile_number(env, "AWS_METADATA_SERVICE_TIMEOUT", profile, "metadata_service_timeout",
-                                    IMDS_DEFAULT_TIMEOUT)
-    attempts = int(env_or_profile_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", profile,
-                                         "metadata_service_num_attempts", IMDS_DEFAULT_ATTEMPTS, 1))
-    v1_disabled = env_flag(env, "AWS_EC2_METADATA_V1_DISABLED") or \
-        str(profile.get("ec2_metadata_v1_disabled", "")).lower() == "true"
-    return IMDSSource(endpoint.rstrip("/"), timeout, attempts, v1_disabled)
+    return IMDSSource(endpoint.rstrip("/"), setting("imds_timeout", env, profile),
+                      setting("imds_attempts", env, profile), setting("imds_v1_disabled", env, profile))
 
 
 def parse_credential_document(document, what, names=("AccessKeyId", "SecretAccessKey", "Token", "Expiration")):
@@ -2160,7 +2225,7 @@ def run_credential_process(ctx, source):
     rules on Windows), no shell; with a timeout."""
     import subprocess
 
-    timeout = number_setting(ctx.env, "AWS_ECR_PROCESS_TIMEOUT", PROCESS_DEFAULT_TIMEOUT)
+    timeout = ctx.settings.process_timeout
     try:
         argv = split_command(source.command)
     except ValueError as error:
@@ -2256,12 +2321,12 @@ def container_credentials(ctx, source):
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = token
-    timeout = number_setting(ctx.env, "AWS_METADATA_SERVICE_TIMEOUT", CONTAINER_DEFAULT_TIMEOUT)
+    timeout = ctx.settings.container_timeout
     what = "the container credentials endpoint %s" % source.url
     reason = ""
     for attempt in range(CONTAINER_ATTEMPTS):
         if attempt:
-            time.sleep(ctx.retry_delay)
+            time.sleep(ctx.settings.retry_delay)
         try:
             response = http_request(ctx, "GET", source.url, headers, None, timeout, use_proxy=False)
         except AWSError as error:
@@ -2717,10 +2782,6 @@ RETRYABLE_CODES = frozenset((
     "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "EC2ThrottledException",
     "IDPCommunicationError"))
 RETRYABLE_STATUSES = frozenset((500, 502, 503, 504))
-DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_HTTP_TIMEOUT = 10.0  # one attempt: connect, send and the whole answer
-DEFAULT_TOTAL_TIMEOUT = 30.0  # all attempts of one AWS call, backoff included
-DEFAULT_RETRY_DELAY = 1.0  # backoff base: attempt n waits rand() * min(delay * 2^(n-1), 20 s)
 MAX_BACKOFF_SECONDS = 20.0
 USER_AGENT = "amazon-ecr-credential-helper/%s ecr-login-python/%s" % (VERSION, VERSION)
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -3091,9 +3152,9 @@ def answer_error(response, service="AWS"):
 def aws_call(ctx, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
     """An AWS API call with standard-mode retries inside an overall deadline; re-signed on
     every attempt. Returns a 2xx Response or raises the last AWSError."""
-    deadline = time.time() + ctx.total_timeout
+    deadline = time.time() + ctx.settings.total_timeout
     last_error = None
-    for attempt in range(1, ctx.max_attempts + 1):
+    for attempt in range(1, ctx.settings.max_attempts + 1):
         remaining = deadline - time.time()
         if remaining <= 0:
             attempt -= 1  # this one was never made: say how many were
@@ -3102,7 +3163,7 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
         if credentials is not None:
             sign_request(method, url, request_headers, body, credentials, region, service)
         try:
-            response = http_request(ctx, method, url, request_headers, body, min(ctx.http_timeout, remaining))
+            response = http_request(ctx, method, url, request_headers, body, min(ctx.settings.http_timeout, remaining))
         except AWSError as error:
             last_error = error
             if not error.retryable:
@@ -3114,13 +3175,13 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
             if not last_error.retryable:
                 raise last_error
         ctx.log.debug("%s attempt %d failed: %s" % (name, attempt, last_error))
-        if attempt < ctx.max_attempts:
+        if attempt < ctx.settings.max_attempts:
             import random  # only now: most calls succeed at once
 
-            delay = random.random() * min(ctx.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+            delay = random.random() * min(ctx.settings.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
             time.sleep(max(0.0, min(delay, deadline - time.time())))
     if last_error is None:
-        last_error = AWSError("%s: no attempt fitted in %gs" % (name, ctx.total_timeout), retryable=True)
+        last_error = AWSError("%s: no attempt fitted in %gs" % (name, ctx.settings.total_timeout), retryable=True)
     raise AWSError("%s failed after %d attempt(s): %s" % (name, attempt, last_error), code=last_error.code,
                    status=last_error.status)
 
@@ -3448,7 +3509,6 @@ LOCK_FILE = "cache.json.lock"
 FAILURE_FILE = "cache.json.failure"
 # How far ahead of our clock a failure record may be dated: another helper's clock read.
 CLOCK_SLACK_SECONDS = 5.0
-DEFAULT_LOCK_TIMEOUT = 60.0
 # How often a waiting helper tries the lock: in a burst of pulls each waiter answers within this
 # of the token being cached; a try is one system call.
 LOCK_POLL_SECONDS = 0.005
@@ -3861,9 +3921,6 @@ class FileLock:
 # LOG (<cache dir>/log/ecr-login.log: one line per event, capped, never a secret)
 # ============================================================================================
 
-LOG_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
-DEFAULT_LOG_LEVEL = "info"
-DEFAULT_LOG_MAX_BYTES = 1024 * 1024  # then the file moves to .1 and a new one starts
 LOG_DIRECTORY = "log"
 LOG_FILE_NAME = "ecr-login.log"
 LOG_OFF_VALUES = ("off", "none", "/dev/null")
@@ -3878,13 +3935,10 @@ class Log:
     def __init__(self, env, secrets, cache_subdirectory):
         self.secrets = secrets
         self.cache_subdirectory = cache_subdirectory
-        level_name = env.get("AWS_ECR_LOG_LEVEL", DEFAULT_LOG_LEVEL).strip().lower() or DEFAULT_LOG_LEVEL
-        self.level = LOG_LEVELS.get(level_name, LOG_LEVELS[DEFAULT_LOG_LEVEL])
-        self.max_bytes = DEFAULT_LOG_MAX_BYTES
-        raw_max = env.get("AWS_ECR_LOG_MAX_BYTES", "").strip()
-        if DIGITS.issuperset(raw_max) and raw_max:
-            self.max_bytes = int(raw_max)
-        path = env.get("AWS_ECR_LOG_FILE", "").strip()
+        self.problems = []  # malformed log settings, replaced by their defaults
+        self.level = LOG_LEVELS[log_setting("log_level", env, self.problems)]
+        self.max_bytes = log_setting("log_max_bytes", env, self.problems)
+        path = setting("log_file", env).strip()
         self.in_cache = not path
         self.checked = not self.in_cache
         if path.lower() in LOG_OFF_VALUES:
@@ -3986,6 +4040,7 @@ class Context(object):
         self.trusted_cache_dir = None
         self.cache_problem = None  # why the cache directory is not used, once it has been looked at
         self.cache_refused = False
+        self.settings = Settings(env)
         self.log = Log(env, self.secrets, self.cache_subdirectory)
         self.region = None
         self.chain_trace = None  # a list while doctor reports the chain's decisions
@@ -4015,26 +4070,6 @@ class Context(object):
         if value and isinstance(value, str) and len(value) >= 4:
             self.secrets.add(value)
 
-    @property
-    def http_timeout(self):
-        return number_setting(self.env, "AWS_ECR_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)
-
-    @property
-    def total_timeout(self):
-        return number_setting(self.env, "AWS_ECR_TOTAL_TIMEOUT", DEFAULT_TOTAL_TIMEOUT)
-
-    @property
-    def retry_delay(self):
-        return number_setting(self.env, "AWS_ECR_RETRY_DELAY", DEFAULT_RETRY_DELAY)
-
-    @property
-    def max_attempts(self):
-        return int(number_setting(self.env, "AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1))
-
-    @property
-    def lock_timeout(self):
-        return number_setting(self.env, "AWS_ECR_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
-
     def cache_dir(self, create=False):
         """The cache directory if it passes the trust rule (directory_problem; with create,
         made first if missing), else None, with the reason in cache_problem."""
@@ -4055,7 +4090,7 @@ class Context(object):
     def token_cache(self):
         """The TokenCache, or a NoTokenCache when AWS_ECR_DISABLE_CACHE is set or there is no
         trusted cache directory."""
-        if self.env.get("AWS_ECR_DISABLE_CACHE", ""):
+        if self.settings.disable_cache:
             return NoTokenCache()
         directory = self.cache_dir(create=True)
         return TokenCache(directory, self.log, legacy_keys=not go_fips_mode(self.env)) if directory else NoTokenCache()
@@ -4081,9 +4116,10 @@ def token_for_source(ctx, registry, source):
     if entry is not None and entry.is_fresh(time.time()):
         ctx.log.debug("using the cached token for %s" % registry.host)
         return entry.auth
+    ctx.settings.resolve(FETCH_SETTINGS)
     waiting_since = time.time()
     ctx.log.debug("no fresh token for %s in the cache" % registry.host)
-    with slot.lock(ctx.lock_timeout):
+    with slot.lock(ctx.settings.lock_timeout):
         entry = slot.get()  # another helper may have fetched it while we waited
         if entry is not None and entry.is_fresh(time.time()):
             ctx.log.debug("using the token another helper just cached for %s" % registry.host)
@@ -4309,7 +4345,7 @@ def refuse_storage(ctx, streams, action, server_url, other):
     is exactly "true", as in Go; else the protocol's "not implemented", and on stderr (Docker
     shows it under its own error) a line saying why and what to do instead. other: the server
     URL names a registry that is not ECR."""
-    if ctx.env.get("AWS_ECR_IGNORE_CREDS_STORAGE") == "true":
+    if ctx.settings.ignore_creds_storage:
         ctx.log.debug("ignoring %s: AWS_ECR_IGNORE_CREDS_STORAGE is set" % action)
         return 0
     try:
@@ -4512,7 +4548,7 @@ def kubelet_response(ctx, request):
     token = request.get("serviceAccountToken")
     annotations = request.get("serviceAccountAnnotations") or {}
     role_arn = (annotations.get(KUBELET_ROLE_ANNOTATION) if isinstance(annotations, dict) else None) \
-        or ctx.env.get("AWS_ECR_ROLE_ARN")
+        or ctx.settings.kubelet_role_arn or None
     if role_arn is not None and not isinstance(role_arn, str):
         raise HelperError("the %s service account annotation is not a string" % KUBELET_ROLE_ANNOTATION)
     if isinstance(token, str) and token and role_arn:
@@ -4758,7 +4794,7 @@ def update_json_file(ctx, path, edit):
     import json
 
     target = os.path.realpath(path)  # a symlinked config stays a symlink
-    with FileLock(path + ".lock", ctx.lock_timeout, ctx.log):  # without one if it cannot be made
+    with FileLock(path + ".lock", ctx.settings.lock_timeout, ctx.log):  # without one if it cannot be made
         document, mode = read_json_object(path)
         changes = edit(document)
         if changes:
@@ -4880,7 +4916,7 @@ def configure_creds_store(ctx, path, fallback, switch, changes):
     helper_config = helper_config_path(ctx.env)
     if helper_config is None:
         raise ConfigError("there is no helper config to keep the fallback in: set HOME or AWS_ECR_CONFIG_FILE")
-    if not ctx.env.get("AWS_ECR_CONFIG_FILE", "") and ctx.cache_dir(create=True) is None:
+    if not ctx.settings.config_file and ctx.cache_dir(create=True) is None:
         raise ConfigError("a fallback kept in %s would be ignored: the cache directory is not used (%s); set %s "
                           "instead" % (helper_config, ctx.cache_problem, FALLBACK_VARIABLE))
     changes.extend("%s: %s" % (helper_config, change)
@@ -5071,17 +5107,10 @@ def fresh_in_cache(ctx, registry, source):
     return entry is not None and entry.is_fresh(time.time())
 
 
-def ignored_settings(env):
-    """Lines naming settings in env that the helper reads but ignores as they are written."""
-    lines = []
-    level = env.get("AWS_ECR_LOG_LEVEL", "").strip().lower()
-    if level and level not in LOG_LEVELS:
-        lines.append("AWS_ECR_LOG_LEVEL=%r is not one of %s: level %s is used" % (
-            level[:40], ", ".join(sorted(LOG_LEVELS, key=LOG_LEVELS.get)), DEFAULT_LOG_LEVEL))
-    size = env.get("AWS_ECR_LOG_MAX_BYTES", "").strip()
-    if size and not DIGITS.issuperset(size):
-        lines.append("AWS_ECR_LOG_MAX_BYTES=%r is not a number of bytes: %d is used" % (size[:40], DEFAULT_LOG_MAX_BYTES))
-    ignore = env.get("AWS_ECR_IGNORE_CREDS_STORAGE")
+def ignored_settings(ctx):
+    """Lines naming settings the helper reads but ignores as they are written."""
+    lines = list(ctx.log.problems)
+    ignore = ctx.env.get("AWS_ECR_IGNORE_CREDS_STORAGE")
     if ignore is not None and ignore != "true" and ignore.strip().lower() in ("true", "1", "yes", "on"):
         lines.append("AWS_ECR_IGNORE_CREDS_STORAGE=%r: only exactly true counts (as in the Go helper), so "
                      "store and erase are refused" % ignore[:40])
@@ -5149,7 +5178,7 @@ def action_doctor(ctx, streams, args):
         say(line)
     say("log: %s (level %s)" % (ctx.log.usable_path() or "off", [
         name for name, value in LOG_LEVELS.items() if value == ctx.log.level][0]))
-    for line in ignored_settings(ctx.env):
+    for line in ignored_settings(ctx):
         say("ignored: %s" % line)
     verdict = None
     if args:
@@ -5161,7 +5190,7 @@ def action_doctor(ctx, streams, args):
     if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
         cached = "--no-cache" not in options and fresh_in_cache(ctx, registry, source)
         if not cached:
-            say("asking ECR for a token (up to %g s for each AWS call)..." % ctx.total_timeout)
+            say("asking ECR for a token (up to %g s for each AWS call)..." % ctx.settings.total_timeout)
         try:
             if "--no-cache" in options:
                 auth = fetch_token(ctx, registry, source, None)[0]
@@ -5245,11 +5274,13 @@ def run(argv, env, streams):
     if args and args[0] in ("-h", "--help", "-help", "help"):
         streams.out(HELP % {"program": PROGRAM, "version": VERSION})
         return 0
+    ctx = Context(env, profile)
+    for problem in ctx.log.problems if args[:1] != ["doctor"] else ():  # doctor reports them itself
+        streams.err("%s: ignored: %s\n" % (PROGRAM, problem))
     if kubelet:
-        return action_kubelet(Context(env), streams, args)
+        return action_kubelet(ctx, streams, args)
     if args and args[0] in COMMANDS:
         command, usage = COMMANDS[args[0]]
-        ctx = Context(env, profile)
         ctx.program = argv[0]
         try:
             return command(ctx, streams, args[1:])
@@ -5261,7 +5292,7 @@ def run(argv, env, streams):
             return 2
     request = waiting_kubelet_request(streams.stdin) if not args else None
     if request is not None:
-        return action_kubelet(Context(env, profile), Streams(request, streams.stdout, streams.stderr), args)
+        return action_kubelet(ctx, Streams(request, streams.stdout, streams.stderr), args)
     if len(args) != 1:
         streams.out(USAGE + "\n")  # the protocol's answer; the hint is for a person
         streams.err(SEE_HELP)
@@ -5271,7 +5302,7 @@ def run(argv, env, streams):
         streams.out("%s: unknown action: %s\n" % (PROGRAM, args[0]))
         streams.err(unknown_action_hint(args[0]))
         return 1
-    return action(Context(env, profile), streams)
+    return action(ctx, streams)
 
 
 def unknown_action_hint(action):
