@@ -94,6 +94,8 @@ class AWSError(HelperError):
 # "flag" (true in any case), "exact" (exactly "true", as the Go helper reads it), "set" (any
 # non-empty value), "text"; and the log's own, "level" and "bytes", whose bad values fall back
 # to the default and are named once on stderr and by doctor (the log cannot report them).
+# The zipapp's bootstrap reads cache_dir and disable_bytecode_cache itself, before this module
+# is loaded: cache_directory is copied into it, so it reads its variable without this table.
 SETTINGS = {
     "cache_dir": ("AWS_ECR_CACHE_DIR", None, "text", "", None),
     "disable_cache": ("AWS_ECR_DISABLE_CACHE", None, "set", False, None),
@@ -118,6 +120,12 @@ SETTINGS = {
     "imds_attempts": ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts", "count", 1, 1),
     # the botocore container provider reads the IMDS timeout variable too, with its own default
     "container_timeout": ("AWS_METADATA_SERVICE_TIMEOUT", None, "number", 2.0, 0.0),
+    "imds_endpoint": ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint", "text", "", None),
+    "imds_endpoint_mode": ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode", "text",
+                           "", None),
+    "sts_regional_endpoints": ("AWS_STS_REGIONAL_ENDPOINTS", "sts_regional_endpoints", "text", "", None),
+    "ca_bundle": ("AWS_CA_BUNDLE", "ca_bundle", "text", "", None),
+    "login_cache_directory": ("AWS_LOGIN_CACHE_DIRECTORY", None, "text", "", None),
 }
 # What a fetch uses: resolved before it starts, so a bad value fails every cold get alike.
 FETCH_SETTINGS = ("http_timeout", "total_timeout", "retry_delay", "max_attempts", "lock_timeout")
@@ -219,7 +227,7 @@ REGION_CHARS = ALNUM | frozenset("-_")
 ACCOUNT_ID_LENGTH = 12
 
 
-class Registry(object):
+class Registry:
     """An ECR registry named by a server URL.
 
     service is "ecr" or "ecr-public"; account is the 12-digit registry id ("" for ECR
@@ -617,7 +625,7 @@ def now_ns():
     return time.time_ns() if hasattr(time, "time_ns") else int(time.time() * 1e9)
 
 
-class _JSONScannerContext(object):
+class _JSONScannerContext:
     """The settings object the C JSON scanner reads; the same defaults json.loads uses."""
 
     strict = True
@@ -723,7 +731,7 @@ UTF8_BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it
 MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024
 
 
-class ProfileFile(object):
+class ProfileFile:
     """Sections of one parsed file: profiles, sso-session and services sections, each a dict of
     lower-cased keys to values (sub-properties stay raw strings, as the SDKs keep them)."""
 
@@ -741,27 +749,19 @@ def strip_inline_comment(value):
     return value
 
 
-def section_target(header, is_config, parsed, prefixed_default):
-    """The dict a section header's properties go into, or None for an ignored section."""
-    if is_config:
-        if header == "default":
-            if prefixed_default[1] is None:
-                prefixed_default[1] = {}
-            return prefixed_default[1]
-        # botocore splits the header as a shell would (shlex): "profile NAME" with NAME one
-        # word, quoted if it has spaces ([profile "my name"]); any other header is ignored.
-        words = shell_words(header)
-        tables = {"profile": parsed.profiles, "sso-session": parsed.sso_sessions, "services": parsed.services}
-        if words is None or len(words) != 2 or words[0] not in tables:
-            return None
-        name, table = words[1], tables[words[0]]
-        if table is parsed.profiles and name == "default":
-            prefixed_default[0] = True
-    else:
-        name, table = header, parsed.profiles  # botocore takes a credentials-file header as it is
-    if not name:
+def section_key(header, is_config):
+    """(kind, name) of a section header: kind "profile", "sso-session" or "services", or in a
+    config file "default" for a bare [default]; None for a section that is ignored."""
+    if not is_config:
+        return ("profile", header) if header else None  # botocore takes a credentials-file header as it is
+    if header == "default":
+        return "default", header
+    # botocore splits the header as a shell would (shlex): "profile NAME" with NAME one word,
+    # quoted if it has spaces ([profile "my name"]); any other header is ignored.
+    words = shell_words(header)
+    if words is None or len(words) != 2 or words[0] not in ("profile", "sso-session", "services") or not words[1]:
         return None
-    return table.setdefault(name, {})
+    return words[0], words[1]
 
 
 def shell_words(text):
@@ -808,9 +808,9 @@ def shell_words(text):
 def parse_profile_file(text, is_config, source="config file"):
     """Parse a shared config (is_config) or credentials file. ConfigError names the line."""
     parsed = ProfileFile()
-    # [profile default] beats [default] wherever it appears: collect [default] apart, as
-    # [was "[profile default]" seen, properties of "[default]" or None].
-    prefixed_default = [False, None]
+    # [profile default] beats [default] wherever it appears: [default] is collected apart.
+    tables = {"profile": parsed.profiles, "sso-session": parsed.sso_sessions, "services": parsed.services,
+              "default": {}}
     section = None  # dict of the current section; None before any header or in an ignored one
     in_section = False
     key = None  # the last property, which continuation lines extend
@@ -846,7 +846,8 @@ def parse_profile_file(text, is_config, source="config file"):
             if trailing and trailing[0] not in COMMENT_CHARS:
                 raise line_error("Unexpected text after the profile definition")
             header = stripped[1:end].strip(WHITESPACE)
-            section = section_target(header, is_config, parsed, prefixed_default)
+            target = section_key(header, is_config)
+            section = tables[target[0]].setdefault(target[1], {}) if target else None
             in_section, key = True, None
             continue
         if not in_section:
@@ -863,8 +864,8 @@ def parse_profile_file(text, is_config, source="config file"):
         key = name
         if section is not None:
             section[key] = strip_inline_comment(value.strip(WHITESPACE))
-    if not prefixed_default[0] and prefixed_default[1] is not None:
-        parsed.profiles["default"] = prefixed_default[1]
+    if "default" in tables["default"] and "default" not in parsed.profiles:
+        parsed.profiles["default"] = tables["default"]["default"]
     return parsed
 
 
@@ -964,7 +965,7 @@ def read_text_file(path, what):
         raise ConfigError("%s %s is not valid UTF-8 text" % (what, path))
 
 
-class SharedConfig(object):
+class SharedConfig:
     """The user's AWS config and credentials files, and the profile the environment selects."""
 
     def __init__(self, env):
@@ -1186,7 +1187,7 @@ CONTAINER_ATTEMPTS = 3
 MAX_RESPONSE_BYTES = 1024 * 1024
 
 
-class Credentials(object):
+class Credentials:
     """AWS credentials; repr() shows the last four characters of the key id and nothing else."""
 
     __slots__ = ("access_key", "secret_key", "token", "expiry", "account_id")
@@ -1225,7 +1226,7 @@ def sha256_digest(data):
     return sha256(data).digest()
 
 
-class Source(object):
+class Source:
     """Where credentials come from. Planning one needs no network; fetch() does the work.
 
     identity() is a non-secret description that changes whenever the credentials would:
@@ -1263,7 +1264,7 @@ class StaticSource(Source):
                 "expire at %s, within %d seconds" % (format_expiry(expiry), EXPIRY_MARGIN_SECONDS)
             raise CredentialsError("the credentials in %s %s (AWS_CREDENTIAL_EXPIRATION); get new ones" % (
                 self.origin, when))
-        return checked_fresh(ctx, self.credentials, self.origin)  # registers them for masking
+        return mask_and_check_fresh(ctx, self.credentials, self.origin)
 
 
 class AssumeRoleSource(Source):
@@ -1461,7 +1462,7 @@ def load_role_credentials(ctx, source):
         credentials = parse_credential_document(read_json_file(path, MAX_RESPONSE_BYTES, private=True),
                                                 "the role cache")
         if credentials.expiry is not None:  # the cache only ever holds temporary credentials
-            return checked_fresh(ctx, credentials, "the role cache")
+            return mask_and_check_fresh(ctx, credentials, "the role cache")
     except (OSError, ValueError, HelperError):  # missing, damaged or about to expire
         pass
     return None
@@ -1477,7 +1478,7 @@ def save_role_credentials(ctx, source, credentials):
                 "Expiration": format_expiry(credentials.expiry)}
     try:
         write_private_file(path, json_dumps(document), durable=False)
-    except (IOError, OSError) as error:
+    except OSError as error:
         ctx.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
 
 
@@ -1491,7 +1492,7 @@ def read_secret_file(path, what):
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_RESPONSE_BYTES)
-    except (IOError, OSError) as error:
+    except OSError as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
         extra = ""
         if getattr(error, "errno", 0) == 13 and hasattr(os, "getuid"):
@@ -1806,12 +1807,11 @@ def imds_source(ctx):
     if ctx.settings.imds_disabled:
         return None
     profile = ctx.config.profile()
-    endpoint = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or profile.get("ec2_metadata_service_endpoint")
+    endpoint = setting("imds_endpoint", env, profile)
     if endpoint:
         split_url(endpoint)  # validates it
     else:
-        mode = (env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
-                or profile.get("ec2_metadata_service_endpoint_mode") or "IPv4")
+        mode = setting("imds_endpoint_mode", env, profile) or "IPv4"
         if mode.lower() not in ("ipv4", "ipv6"):
             raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
         endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
@@ -1840,7 +1840,7 @@ def parse_credential_document(document, what, names=("AccessKeyId", "SecretAcces
     return Credentials(access_key, secret_key, token, expiry, account_id if isinstance(account_id, str) else None)
 
 
-def checked_fresh(ctx, credentials, what):
+def mask_and_check_fresh(ctx, credentials, what):
     """Remember the secrets (for redaction) and refuse credentials that are about to expire."""
     ctx.remember_secret(credentials.secret_key)
     ctx.remember_secret(credentials.token)
@@ -1857,8 +1857,7 @@ def sts_endpoint(ctx):
     if override:
         return override, region
     fips, dualstack = endpoint_variants(ctx)
-    mode = (ctx.env.get("AWS_STS_REGIONAL_ENDPOINTS") or ctx.config.setting("sts_regional_endpoints")
-            or "regional").lower()
+    mode = (setting("sts_regional_endpoints", ctx.env, ctx.config.profile()) or "regional").lower()
     if mode not in ("legacy", "regional"):
         raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
     global_endpoint = region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS)
@@ -1881,7 +1880,7 @@ def sts_call(ctx, action, params, credentials):
     document = dict(result, AccountId=arn_parts[4] if len(arn_parts) > 4 else None)
     credentials = parse_credential_document(document, "STS " + action,
                                             ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
-    return checked_fresh(ctx, credentials, "STS " + action)
+    return mask_and_check_fresh(ctx, credentials, "STS " + action)
 
 
 XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -2033,7 +2032,7 @@ def login_hint(source):
 
 def login_cache_path(ctx, source):
     """$AWS_LOGIN_CACHE_DIRECTORY (else ~/.aws/login/cache)/<sha256 of the session>.json"""
-    directory = ctx.env.get("AWS_LOGIN_CACHE_DIRECTORY", "")
+    directory = ctx.settings.login_cache_directory
     if directory:
         directory = expand_home(expand_variables(directory, ctx.env), ctx.env)
     else:
@@ -2070,7 +2069,7 @@ def login_credentials(ctx, source):
     for name in ("refreshToken", "dpopKey", "idToken"):
         ctx.remember_secret(document.get(name))
     if not credentials.expiring():
-        return checked_fresh(ctx, credentials, "the aws login cache")
+        return mask_and_check_fresh(ctx, credentials, "the aws login cache")
     if not all(isinstance(document.get(name), str) and document[name] for name in ("refreshToken", "clientId", "dpopKey")):
         raise CredentialsError("the aws login session for profile %s has expired and cannot be refreshed; %s" % (
             source.profile, login_hint(source)))
@@ -2129,7 +2128,7 @@ def refresh_login(ctx, source, path, document):
         write_private_file(path, json_dumps(dict(document, accessToken=token, refreshToken=answer["refreshToken"])))
     except OSError as error:
         ctx.log.warning("could not save the refreshed aws login session to %s: %s" % (path, error.strerror))
-    return checked_fresh(ctx, credentials, "Sign-In CreateOAuth2Token")
+    return mask_and_check_fresh(ctx, credentials, "Sign-In CreateOAuth2Token")
 
 
 def sso_role_credentials(ctx, source):
@@ -2153,7 +2152,7 @@ def sso_role_credentials(ctx, source):
     credentials = parse_credential_document(document, "SSO GetRoleCredentials",
                                             ("accessKeyId", "secretAccessKey", "sessionToken", "expiration"))
     credentials.account_id = source.account_id
-    return checked_fresh(ctx, credentials, "SSO GetRoleCredentials")
+    return mask_and_check_fresh(ctx, credentials, "SSO GetRoleCredentials")
 
 
 # How much of a credential_process's stderr is kept, for its first line in the error message.
@@ -2165,7 +2164,7 @@ def open_terminal():
     stdin carries the docker protocol, so prompts must use the terminal itself."""
     try:
         return open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
-    except (IOError, OSError):
+    except OSError:
         return None
 
 
@@ -2176,11 +2175,11 @@ def close_quietly(handle):
             handle.close()
         elif handle is not None:
             os.close(handle)
-    except (IOError, OSError):
+    except OSError:
         pass
 
 
-class StderrTee(object):
+class StderrTee:
     """Reads a child's stderr pipe on a thread: shows it on the terminal as it comes (an
     aws-vault or Okta prompt must be seen while the process waits), keeps its start."""
 
@@ -2207,7 +2206,7 @@ class StderrTee(object):
             if self.terminal is not None:
                 try:
                     self.terminal.write(chunk)
-                except (IOError, OSError):
+                except OSError:
                     self.terminal = None
 
     def finish(self):
@@ -2269,7 +2268,7 @@ def run_credential_process(ctx, source):
     credentials = parse_credential_document(document, what,
                                             ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
     credentials.account_id = credentials.account_id or source.account_id
-    return checked_fresh(ctx, credentials, what)
+    return mask_and_check_fresh(ctx, credentials, what)
 
 
 def split_command(command, windows=None):
@@ -2340,7 +2339,7 @@ def container_credentials(ctx, source):
             except ValueError:
                 reason = "answered something that is not JSON"
                 continue
-            return checked_fresh(ctx, parse_credential_document(document, what), what)
+            return mask_and_check_fresh(ctx, parse_credential_document(document, what), what)
         reason = "answered HTTP %d" % response.status
     raise CredentialsError("%s failed after %d tries: %s" % (what, CONTAINER_ATTEMPTS, reason))
 
@@ -2401,7 +2400,8 @@ def imds_credentials(ctx, source):
     if isinstance(document, dict) and str(document.get("Code", "Success")).lower() != "success":
         raise CredentialsError("the EC2 instance metadata service answered %s for role %s" % (
             str(document.get("Code"))[:50], role))
-    return checked_fresh(ctx, parse_credential_document(document, "EC2 instance metadata"), "EC2 instance metadata")
+    what = "EC2 instance metadata"
+    return mask_and_check_fresh(ctx, parse_credential_document(document, what), what)
 
 
 def terminal_echo(descriptor, enabled):
@@ -2429,11 +2429,11 @@ def open_prompt(windows=None):
         return (tty, tty) if tty else None
     try:
         console_in = open("CONIN$", "rb", buffering=0)
-    except (IOError, OSError):
+    except OSError:
         return None
     try:
         return console_in, open("CONOUT$", "wb", buffering=0)
-    except (IOError, OSError):
+    except OSError:
         console_in.close()
         return None
 
@@ -2888,7 +2888,7 @@ def tls_context(ctx, lazy):
 def make_tls_context(ctx, lazy):
     import ssl
 
-    ca_bundle = ctx.env.get("AWS_CA_BUNDLE") or ctx.config.setting("ca_bundle")
+    ca_bundle = setting("ca_bundle", ctx.env, ctx.config.profile())
     if ca_bundle:
         if lazy:
             return None
@@ -4029,7 +4029,7 @@ def mask_userinfo(text):
 # ============================================================================================
 
 
-class Context(object):
+class Context:
     """What one run knows: the environment, the config files (read on first use), the region
     of the registry being served, the log, and the secrets seen so far (for redaction)."""
 
@@ -5186,7 +5186,7 @@ def action_doctor(ctx, streams, args):
         for line in lines:
             say(line)
     unconfigured = isinstance(source, IMDSSource) and not os.path.isfile(ctx.config.config_path or "") and \
-        not os.path.isfile(ctx.config.credentials_path or "") and not ctx.env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        not os.path.isfile(ctx.config.credentials_path or "") and not ctx.settings.imds_endpoint
     if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
         cached = "--no-cache" not in options and fresh_in_cache(ctx, registry, source)
         if not cached:
