@@ -1,5 +1,7 @@
-"""Shared utilities for tests that run the helper: a clean environment, an in-process runner,
-a subprocess runner (source or built zipapp), and a SigV4 verifier for tests.fakeaws.FakeAWS.
+"""The one harness for tests that run the helper: a clean environment, an in-process runner,
+a child-process runner (the module, the source as a script, or the built zipapp), a SigV4
+verifier for tests.fakeaws.FakeAWS, and HelperCase, the base class every such test uses (its
+env, get, run, assert_token, assert_not_found and secret-leak checks).
 
 Every environment built here starts from nothing: PATH (and SYSTEMROOT on Windows) is kept,
 LANG is C.UTF-8, HOME is the test's own directory, IMDS is off, timeouts are short, and every
@@ -9,12 +11,14 @@ real AWS endpoint or read the developer's ~/.aws.
 
 import atexit
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -22,11 +26,18 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests import sigv4_oracle  # noqa: E402
+from tests.fakeaws import KIND_ECR_PASSWORD, FakeAWS  # noqa: E402
 
 SOURCE = os.path.join(ROOT, "ecr_login.py")
 PROGRAM = "docker-credential-ecr-login"
 NOT_FOUND = "credentials not found in native keychain\n"
 SUBPROCESS_TIMEOUT = 30.0
+REGISTRY = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+
+# A child that imports ecr_login (its bytecode cached in __pycache__) instead of compiling the
+# source as a script on every start: argv is [root, program name or path, args...].
+MODULE_RUNNER = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv.pop(0); import ecr_login; "
+                 "sys.exit(ecr_login.main())")
 
 
 def _closed_loopback_port():
@@ -37,6 +48,31 @@ def _closed_loopback_port():
         return sock.getsockname()[1]
     finally:
         sock.close()
+
+
+class SilentListener:
+    """A loopback port that accepts connections into its backlog and never answers;
+    connections() says how many arrived (0 means nothing at all was sent to it)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+
+    def connections(self):
+        self.sock.setblocking(False)
+        count = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, socket.error):
+                return count
+            conn.close()
+            count += 1
+
+    def close(self):
+        self.sock.close()
 
 
 DEAD_ENDPOINT = "http://127.0.0.1:%d" % _closed_loopback_port()
@@ -125,15 +161,29 @@ class _NoProxyEnviron(object):
         return False
 
 
-def run_main(args, env, stdin_bytes=b""):
-    """Run ecr_login.main in this process; (exit code, stdout, stderr) as text."""
+class Result(tuple):
+    """(exit code, stdout, stderr) of one run, also as .code, .out and .err."""
+
+    __slots__ = ()
+
+    def __new__(cls, code, out, err):
+        return tuple.__new__(cls, (code, out, err))
+
+    code, out, err = (property(lambda self, index=index: self[index]) for index in range(3))
+
+    def __repr__(self):
+        return "exit %r\nstdout: %r\nstderr: %r" % self
+
+
+def run_main(args, env, stdin_bytes=b"", program=PROGRAM):
+    """Run ecr_login.main in this process; (exit code, stdout, stderr) as a Result."""
     stdout, stderr = io.BytesIO(), io.BytesIO()
     if isinstance(stdin_bytes, str):
         stdin_bytes = stdin_bytes.encode("utf-8")
     with _NoProxyEnviron():
-        code = ecr_login.main([PROGRAM] + list(args), env, stdin=io.BytesIO(stdin_bytes or b""),
+        code = ecr_login.main([program] + list(args), env, stdin=io.BytesIO(stdin_bytes or b""),
                               stdout=stdout, stderr=stderr)
-    return code, _decode(stdout.getvalue()), _decode(stderr.getvalue())
+    return Result(code, _decode(stdout.getvalue()), _decode(stderr.getvalue()))
 
 
 _zipapp = {}
@@ -150,24 +200,34 @@ def zipapp_path():
     return _zipapp["path"]
 
 
-def run_helper(args, env, stdin_bytes=b"", zipapp=False, timeout=SUBPROCESS_TIMEOUT):
-    """Run the helper as a child process of this interpreter: ecr_login.py from the tree, or
-    the built zipapp (zipapp=True, or a path to one). (exit code, stdout, stderr) as text."""
-    if zipapp:
-        program = zipapp if isinstance(zipapp, str) else zipapp_path()
-    else:
-        program = SOURCE
+def child_argv(args, how="module", program=PROGRAM):
+    """The command line of a child helper. how: "module" (MODULE_RUNNER, quickest), "script"
+    (python ecr_login.py) or "zipapp" (the built one, or a path to one); program is argv[0]
+    for the module runner (a name or a path: it decides the helper's role)."""
+    if how == "module":
+        return [sys.executable, "-c", MODULE_RUNNER, ROOT, program] + list(args)
+    if how == "script":
+        return [sys.executable, SOURCE] + list(args)
+    return [sys.executable, how if how not in ("zipapp", True) else zipapp_path()] + list(args)
+
+
+def run_helper(args, env, stdin_bytes=b"", zipapp=False, timeout=SUBPROCESS_TIMEOUT, how=None, program=PROGRAM,
+               cwd=ROOT):
+    """Run the helper as a child process of this interpreter, in a new session (no controlling
+    terminal): how as in child_argv (zipapp=True or a path to one picks the zipapp; else the
+    module runner). (exit code, stdout, stderr) as a Result."""
+    how = how or (zipapp if zipapp else "module")
     if isinstance(stdin_bytes, str):
         stdin_bytes = stdin_bytes.encode("utf-8")
-    proc = subprocess.Popen([sys.executable, program] + list(args), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    proc = subprocess.Popen(child_argv(args, how, program), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True)
     try:
         out, err = proc.communicate(stdin_bytes or b"", timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise
-    return proc.returncode, _decode(out), _decode(err)
+        raise AssertionError("%s did not finish within %ss" % (args, timeout))
+    return Result(proc.returncode, _decode(out), _decode(err))
 
 
 def sigv4_verifier(fake, log=None):
@@ -193,3 +253,133 @@ def _verify(fake, rec):
             "unknown access key id %s" % rec.auth["access_key_id"]
     return sigv4_oracle.request_problem(rec.method, rec.path, rec.raw_headers, rec.body, rec.auth["service"],
                                         fake.clock(), secret=known[0], region=fake.signing_region)
+
+
+def log_path(env):
+    """Where the helper run with env writes its log."""
+    cache_dir = env.get("AWS_ECR_CACHE_DIR") or os.path.join(env.get("HOME", ""), ".ecr")
+    return env.get("AWS_ECR_LOG_FILE") or os.path.join(cache_dir, "log", "ecr-login.log")
+
+
+class HelperCase(unittest.TestCase):
+    """A private HOME, a loopback FakeAWS that verifies every SigV4 signature, and runners
+    whose every run is checked for leaked secrets (stderr and the log never show one).
+
+    env_keys: (key id, secret) that env() puts in the environment and the fake knows.
+    log_level: AWS_ECR_LOG_LEVEL for env() (debug makes the leak checks see the most).
+    """
+
+    env_keys = None
+    log_level = None
+    registry = REGISTRY  # what get asks for unless told
+    fake_options = {}
+
+    def setUp(self):
+        self.home = make_home(self)
+        self.fake = FakeAWS(**self.fake_options)
+        self.addCleanup(self.fake.close)
+        self.checks = []  # (recorded request, reason or None) for every signature checked
+        self.fake.verifier = sigv4_verifier(self.fake, self.checks)
+        self.secrets = []  # what the test hands the helper that must never show
+        if self.env_keys:
+            self.add_keys(*self.env_keys)
+
+    def add_keys(self, key, secret, token=None):
+        """Keys the fake accepts (its verifier recomputes the signature with the secret)."""
+        self.fake.add_credentials(key, secret, token)
+        return key
+
+    # ---- environment and files
+
+    def env(self, **extra):
+        """clean_env at the fake with HOME, env_keys and log_level; a value of None removes a variable."""
+        settings = {}
+        if self.env_keys:
+            settings.update(AWS_ACCESS_KEY_ID=self.env_keys[0], AWS_SECRET_ACCESS_KEY=self.env_keys[1])
+        if self.log_level:
+            settings["AWS_ECR_LOG_LEVEL"] = self.log_level
+        settings.update(extra)
+        return clean_env(self.home, self.fake, **settings)
+
+    def new_home(self):
+        self.home = make_home(self)
+        return self.home
+
+    def home_path(self, *parts):
+        return os.path.join(self.home, *parts)
+
+    def log_text(self, env=None):
+        path = log_path(env or self.env())
+        return read_text(path) if os.path.exists(path) else ""
+
+    # ---- running the helper
+
+    def run_main(self, args, env=None, stdin="", program=PROGRAM):
+        """main() in this process, checked for leaks."""
+        env = self.env() if env is None else env
+        return self.assert_no_leak(run_main(args, env, stdin, program), env)
+
+    def run_child(self, args, env=None, stdin="", how="module", program=PROGRAM, timeout=SUBPROCESS_TIMEOUT):
+        """The helper as a child process in a new session (see run_helper), checked for leaks."""
+        env = self.env() if env is None else env
+        return self.assert_no_leak(run_helper(args, env, stdin, how=how, program=program, timeout=timeout,
+                                              cwd=env.get("HOME", ROOT)), env)
+
+    def get(self, server_url=None, env=None, program=PROGRAM, **extra):
+        """get in this process with server_url (str or bytes, sent as given; registry unless
+        told) on stdin; env, or env(**extra)."""
+        return self.run_main(["get"], self.env(**extra) if env is None else env,
+                             self.registry if server_url is None else server_url, program)
+
+    def get_child(self, server_url=None, env=None, program=PROGRAM, how="module", **extra):
+        """get in a child process (see run_child), server_url and a newline on stdin, as a shell
+        pipes it; env, or env(**extra)."""
+        stdin = (self.registry if server_url is None else server_url) + "\n"
+        return self.run_child(["get"], self.env(**extra) if env is None else env, stdin, how, program)
+
+    # ---- checks
+
+    def leaked(self, text):
+        """The secrets in text: minted by the fake, known to it, or handed over by the test."""
+        known = [value for pair in self.fake.credentials.values() for value in pair if value]
+        return [secret for secret in self.fake.secrets_in(text) + known + self.secrets if secret in text]
+
+    def assert_no_leak(self, result, env):
+        self.assertEqual(self.leaked(result[2]), [], "a secret leaked to stderr: %r" % (result,))
+        self.assertEqual(self.leaked(self.log_text(env)), [], "a secret leaked to the log")
+        return result
+
+    def ecr_passwords(self):
+        """The ECR passwords the fake has handed out, oldest first."""
+        return [value for value in self.fake.minted if self.fake.minted_kind[value] == KIND_ECR_PASSWORD]
+
+    def assert_token(self, result, server_url=REGISTRY):
+        """The exact success answer for server_url with a password the fake's ECR minted;
+        returns the password."""
+        code, out, err = result
+        self.assertEqual((code, err), (0, ""), "get failed: %r" % (result,))
+        password = json.loads(out).get("Secret", "")
+        self.assertEqual(out, '{"ServerURL":%s,"Username":"AWS","Secret":%s}\n' % (
+            json.dumps(server_url), json.dumps(password)))
+        self.assertIn(password, self.ecr_passwords())
+        return password
+
+    def assert_one_line(self, err):
+        """A reason as the helper gives one: one line naming the program, no traceback."""
+        self.assertNotIn("Traceback", err)
+        self.assertNotIn("internal error", err)
+        self.assertTrue(err.startswith(PROGRAM + ": "), repr(err))
+        self.assertTrue(err.endswith("\n") and err.count("\n") == 1, "the reason is not one line: %r" % err)
+
+    def assert_not_ours(self, result):
+        """Not an ECR registry: not-found with nothing on stderr (Docker would show it)."""
+        self.assertEqual(tuple(result), (1, NOT_FOUND, ""))
+
+    def assert_not_found(self, result, *reason_parts):
+        """The protocol's not-found answer with a one-line reason holding each part."""
+        code, out, err = result
+        self.assertEqual((code, out), (1, NOT_FOUND), "expected not-found: %r" % (result,))
+        self.assert_one_line(err)
+        for part in reason_parts:
+            self.assertIn(part, err)
+        return err

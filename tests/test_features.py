@@ -22,13 +22,10 @@ import tempfile
 import time
 import unittest
 
-from tests.fakeaws import KIND_ECR_PASSWORD, FakeAWS, json_error
-from tests.helpers import clean_env, make_home, read_text, run_main, sigv4_verifier, write_file
+from tests.fakeaws import json_error
+from tests.helpers import (
+    NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, read_text, run_main, write_file, zipapp_path)
 
-import build_zipapp  # noqa: E402  (tests.helpers put the repository root on sys.path)
-
-PROGRAM = "docker-credential-ecr-login"
-NOT_FOUND = "credentials not found in native keychain\n"
 USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
 RUN_TIMEOUT = 15.0
 
@@ -120,50 +117,33 @@ def file_state(path):
     return read_bytes(path), info.st_mtime_ns, info.st_ino, stat.S_IMODE(info.st_mode)
 
 
-class Result(object):
-    def __init__(self, code, out, err, elapsed):
-        self.code, self.out, self.err, self.elapsed = code, out, err, elapsed
-
-    def __repr__(self):
-        return "exit %r after %.2fs\nstdout: %r\nstderr: %r" % (self.code, self.elapsed, self.out, self.err)
-
-
-class FeatureCase(unittest.TestCase):
-    """Builds the zipapp once per class, installs it under the names that change what it
-    does, and gives each test a fake AWS (verifying SigV4) and a HOME of its own."""
+class FeatureCase(HelperCase):
+    """The harness with the built zipapp installed under the names that change what it does
+    (copied once per class), static keys the fake knows, and children run as that program."""
 
     @classmethod
     def setUpClass(cls):
         cls.dist = tempfile.mkdtemp(prefix="ecr-login-features-")
-        cls.app = build_zipapp.build(os.path.join(cls.dist, PROGRAM))
+        cls.app = os.path.join(cls.dist, PROGRAM)
         cls.kubelet_app = os.path.join(cls.dist, KUBELET_PROGRAM)
         cls.prod_app = os.path.join(cls.dist, PROGRAM + "-prod")
-        for path in (cls.kubelet_app, cls.prod_app):
-            shutil.copy2(cls.app, path)
+        for path in (cls.app, cls.kubelet_app, cls.prod_app):
+            shutil.copy2(zipapp_path(), path)
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.dist, True)
 
     def setUp(self):
-        self.home = make_home(self)
-        self.fake = FakeAWS()
-        self.addCleanup(self.fake.close)
-        self.fake.verifier = sigv4_verifier(self.fake)
+        super().setUp()
         for keys in (ENV_KEYS, DEFAULT_KEYS, PROD_KEYS, BASE_KEYS):
-            self.fake.add_credentials(*keys)
-        self.fake.add_credentials(DEV_KEYS[0], DEV_KEYS[1], DEV_SESSION_TOKEN)
+            self.add_keys(*keys)
+        self.add_keys(DEV_KEYS[0], DEV_KEYS[1], DEV_SESSION_TOKEN)
 
     # ---- environment and files
 
-    def env(self, **extra):
-        return clean_env(self.home, self.fake, **extra)
-
     def env_with_keys(self, **extra):
         return self.env(AWS_ACCESS_KEY_ID=ENV_KEYS[0], AWS_SECRET_ACCESS_KEY=ENV_KEYS[1], **extra)
-
-    def home_path(self, *parts):
-        return os.path.join(self.home, *parts)
 
     def write_aws_files(self, credentials="", config=""):
         if credentials:
@@ -188,33 +168,16 @@ class FeatureCase(unittest.TestCase):
             os.unlink(path)
 
     def log_path(self):
-        return self.home_path(".ecr", "log", "ecr-login.log")
-
-    def log_text(self):
-        path = self.log_path()
-        return read_text(path) if os.path.exists(path) else ""
+        return log_path(self.env())
 
     # ---- running the helper
 
     def run_app(self, args, env, stdin=b"", program=None, timeout=RUN_TIMEOUT):
-        """Run the zipapp (or a renamed copy) with this interpreter, in a new session."""
-        if isinstance(stdin, str):
-            stdin = stdin.encode("utf-8")
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, program or self.app] + list(args), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
-                                start_new_session=True)
-        try:
-            out, err = proc.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise AssertionError("%s %s did not finish within %ss" % (program or self.app, args, timeout))
-        return Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-                      time.monotonic() - started)
+        """Run the helper as the installed zipapp (or a renamed copy) would: its path is argv[0]."""
+        return self.run_child(args, env, stdin, program=program or self.app, timeout=timeout)
 
-    def get(self, env, server_url=HOST, program=None):
-        return self.run_app(["get"], env, server_url + "\n", program=program)
+    def get_child(self, server_url=HOST, env=None, program=None, **extra):
+        return HelperCase.get_child(self, server_url, env, program or self.app, **extra)
 
     def get_on_terminal(self, server_url, env, answer=b"123456\n", timeout=10.0, prompt=MFA_PROMPT):
         """Run get with a pty as the controlling terminal and the server URL on a stdin pipe;
@@ -258,8 +221,7 @@ class FeatureCase(unittest.TestCase):
             if not chunk:
                 break
             shown += chunk
-        result = Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-                        time.monotonic() - started)
+        result = Result(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
         return result, shown.decode("utf-8", "replace")
 
     @staticmethod
@@ -275,27 +237,9 @@ class FeatureCase(unittest.TestCase):
 
     # ---- checks
 
-    def ecr_passwords(self):
-        """The ECR passwords the fake has handed out, oldest first."""
-        return [value for value in self.fake.minted if self.fake.minted_kind[value] == KIND_ECR_PASSWORD]
-
     def assert_no_traceback(self, result):
         self.assertNotIn("Traceback", result.err, result)
         self.assertNotIn("Traceback", result.out, result)
-
-    def assert_get_ok(self, result, server_url=HOST):
-        self.assertEqual(result.code, 0, result)
-        answer = json.loads(result.out)
-        self.assertEqual(answer["ServerURL"], server_url)
-        self.assertEqual(answer["Username"], "AWS")
-        self.assertEqual(answer["Secret"], self.ecr_passwords()[-1])
-        return answer
-
-    def assert_not_found(self, result, *reason_parts):
-        self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
-        for part in reason_parts:
-            self.assertIn(part, result.err)
-        self.assert_no_traceback(result)
 
     def assert_failed(self, result, *reason_parts):
         """Outside the docker protocol: exit 1, nothing on stdout, the reason on stderr."""
@@ -671,7 +615,7 @@ class ConfigureTest(ConfigureCase):
 
     def test_typos_in_a_registry_are_named(self):
         result = self.configure("%s.dkr.ecr.us-wset-2.amazonaws.com" % ACCOUNT)
-        self.assertEqual(result.code, 0, "an unknown region is a hint, not a refusal: %r" % result)
+        self.assertEqual(result.code, 0, "an unknown region is a hint, not a refusal: %r" % (result,))
         self.assertIn("is us-wset-2 a region? known: us-west-2", result.err)
         self.assertEqual(self.read_config(), {"credHelpers": {"%s.dkr.ecr.us-wset-2.amazonaws.com" % ACCOUNT: "ecr-login"}})
         refused = self.configure("12345678901.dkr.ecr.us-west-2.amazonaws.com")
@@ -716,8 +660,7 @@ class ConfigureTest(ConfigureCase):
         self.write_config(json.dumps(self.RICH_CONFIG))
         hosts = ["%012d.dkr.ecr.us-east-1.amazonaws.com" % (100000000000 + number) for number in range(20)]
         env = self.env()
-        self.assertEqual(self.run_app(["version"], env).code, 0)  # compiles the bytecode cache once, not 20 times
-        runs = [subprocess.Popen([sys.executable, self.app, "configure", host], env=env, stdout=subprocess.PIPE,
+        runs = [subprocess.Popen(child_argv(["configure", host], program=self.app), env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE) for host in hosts]
         results = [(run.wait(RUN_TIMEOUT), run.stdout.read(), run.stderr.read()) for run in runs]
         for run in runs:
@@ -759,8 +702,7 @@ class ConfigureAsAnotherUserTest(ConfigureCase):
                    self.user_app, "configure"] + list(args)
         proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.user_home,
                               timeout=RUN_TIMEOUT)
-        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
-                      0.0)
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
     def docker_dir(self):
         return os.path.join(self.user_home, ".docker")
@@ -803,15 +745,15 @@ class ProfilePerRegistryTest(FeatureCase):
     def test_profile_suffixed_binary_uses_that_profile_over_environment_keys(self):
         self.write_profiles()
         env = self.env_with_keys()
-        self.assert_get_ok(self.get(env, program=self.prod_app))
+        self.assert_token(self.get_child(env=env, program=self.prod_app))
         self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
-        self.assert_get_ok(self.get(env, OTHER_HOST), OTHER_HOST)
+        self.assert_token(self.get_child(OTHER_HOST, env=env), OTHER_HOST)
         self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "the plain name keeps the env keys")
 
     def test_profile_suffixed_binary_with_a_missing_profile_is_not_found(self):
         self.write_aws_files(credentials="[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
                                          % DEFAULT_KEYS)
-        self.assert_not_found(self.get(self.env_with_keys(), program=self.prod_app), "prod")
+        self.assert_not_found(self.get_child(env=self.env_with_keys(), program=self.prod_app), "prod")
         self.assertEqual(self.fake.count(), 0)
 
     def test_helper_config_maps_a_host_to_a_profile(self):
@@ -827,10 +769,10 @@ class ProfilePerRegistryTest(FeatureCase):
             with self.subTest(label):
                 self.write_helper_config({HOST: {"profile": "prod"}}, path)
                 env = self.env_with_keys(**extra)
-                self.assert_get_ok(self.get(env))
+                self.assert_token(self.get_child(env=env))
                 self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
                 if not extra:  # once is enough for the host the config does not name
-                    self.assert_get_ok(self.get(env, OTHER_HOST), OTHER_HOST)
+                    self.assert_token(self.get_child(OTHER_HOST, env=env), OTHER_HOST)
                     self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "an unmapped host")
                 self.assertEqual(self.fake.count("ecr"), 1 if extra else 2)
                 os.unlink(path)
@@ -849,7 +791,7 @@ class ProfilePerRegistryTest(FeatureCase):
                  ("docker-hub-mirror.corp.example:443", "333333333333", "ap-southeast-2")]
         for server_url, account, region in cases:
             with self.subTest(server_url):
-                self.assert_get_ok(self.get(env, server_url), server_url)
+                self.assert_token(self.get_child(server_url, env=env), server_url)
                 rec = self.ecr_call()
                 self.assertEqual(rec.json, {"registryIds": [account]})
                 self.assertEqual((rec.auth["region"], rec.auth["access_key_id"]), (region, ENV_KEYS[0]))
@@ -859,8 +801,8 @@ class ProfilePerRegistryTest(FeatureCase):
         self.write_profiles()
         role = "arn:aws:iam::444444444444:role/puller"
         self.write_helper_config({"registry.example.com": {"profile": "prod", "role_arn": role, "registry": HOST}})
-        result = self.get(self.env_with_keys(), "registry.example.com")
-        self.assert_get_ok(result, "registry.example.com")
+        result = self.get_child("registry.example.com", env=self.env_with_keys())
+        self.assert_token(result, "registry.example.com")
         sts = self.fake.last("sts", "AssumeRole")
         self.assertIsNotNone(sts, "no STS AssumeRole call")
         self.assertEqual((sts.auth["access_key_id"], sts.form["RoleArn"]), (PROD_KEYS[0], role))
@@ -870,7 +812,7 @@ class ProfilePerRegistryTest(FeatureCase):
 
     def test_invalid_helper_config_is_not_found_with_a_reason_naming_the_file(self):
         path = write_file(self.home_path(".ecr", "config.json"), '{"registries": {')
-        result = self.get(self.env_with_keys())
+        result = self.get_child(env=self.env_with_keys())
         self.assert_not_found(result, path)
         self.assertEqual(self.fake.count(), 0)
 
@@ -931,18 +873,18 @@ class FallbackHelperTest(FeatureCase):
         self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
         env = self.env()
 
-        hub = self.get(env, HUB)
+        hub = self.get_child(HUB, env=env)
         self.assertEqual((hub.code, hub.err), (0, ""), hub)
         self.assertEqual(json.loads(hub.out), {"ServerURL": HUB, "Username": "hubuser", "Secret": "hub-password"})
         self.assertEqual(self.calls(), [["get", HUB + "\n"]], "the same stdin, byte for byte")
 
-        self.assert_get_ok(self.get(env))  # ECR: ours, never the fallback's
+        self.assert_token(self.get_child(env=env))  # ECR: ours, never the fallback's
         self.assertEqual(len(self.calls()), 1)
 
-        noisy = self.get(env, "noisy.example")
+        noisy = self.get_child("noisy.example", env=env)
         self.assertEqual((noisy.code, noisy.out, noisy.err), (3, "", "fake: the keychain is locked\n"))
-        missing = self.get(env, "quay.io")
-        self.assertEqual((missing.code, missing.out, missing.err), (1, NOT_FOUND, ""))
+        missing = self.get_child("quay.io", env=env)
+        self.assert_not_ours(missing)
 
         login = '{"ServerURL":"quay.io","Username":"me","Secret":"quay-password"}'
         self.assertEqual(self.run_app(["store"], env, login).code, 0)
@@ -964,23 +906,23 @@ class FallbackHelperTest(FeatureCase):
     def test_without_a_fallback_docker_hub_gets_not_found_and_a_silent_stderr_from_the_zipapp(self):
         for server_url in (HUB, "ghcr.io", "localhost:5000"):
             with self.subTest(server_url):
-                result = self.get(self.env(), server_url)
-                self.assertEqual((result.code, result.out, result.err), (1, NOT_FOUND, ""))
+                result = self.get_child(server_url, env=self.env())
+                self.assert_not_ours(result)
         self.assertEqual(self.calls(), [])
 
     def test_the_environment_variable_names_a_fallback_too(self):
         env = self.env(AWS_ECR_FALLBACK_HELPER="fake")
-        self.assertEqual(json.loads(self.get(env, HUB).out)["Secret"], "hub-password")
+        self.assertEqual(json.loads(self.get_child(HUB, env=env).out)["Secret"], "hub-password")
         self.assertEqual(self.calls(), [["get", HUB + "\n"]])
 
     def test_without_a_fallback_nothing_is_run(self):
-        self.assertEqual(run_main(["get"], self.env(), HUB), (1, NOT_FOUND, ""))
+        self.assert_not_ours(self.get(HUB))
         self.assertEqual(run_main(["list"], self.env()), (0, "{}\n", ""))
         self.assertEqual(self.calls(), [])
 
     def test_a_missing_fallback_is_named_and_list_still_answers(self):
         env = self.env(AWS_ECR_FALLBACK_HELPER="nosuchstore")
-        result = self.get(env, HUB)
+        result = self.get_child(HUB, env=env)
         self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
         self.assertIn("docker-credential-nosuchstore", result.err)
         self.assertIn("AWS_ECR_FALLBACK_HELPER", result.err)
@@ -1013,7 +955,7 @@ class FallbackHelperTest(FeatureCase):
         self.assertIn("credsStore: fake -> ecr-login", switched.out)
         self.assertEqual(self.docker_config(), {"auths": {HUB: {}}, "credsStore": "ecr-login"})
         self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
-        self.assertEqual(json.loads(self.get(self.env(), HUB).out)["Secret"], "hub-password")
+        self.assertEqual(json.loads(self.get_child(HUB, env=self.env()).out)["Secret"], "hub-password")
         again = self.run_app(["configure", "--fallback", "fake"], self.env())
         self.assertEqual((again.code, again.err), (0, ""), again)
         self.assertIn("already configured", again.out)
@@ -1069,12 +1011,11 @@ class DoctorTest(FeatureCase):
         self.assertIn("token: OK", result.out)
         self.assert_no_secrets(result.out + result.err, ENV_KEYS[0], ENV_KEYS[1])
 
-    def test_fresh_machine_gets_advice_fast(self):
+    def test_fresh_machine_gets_advice_without_asking_aws(self):
         for args in (["doctor"], ["doctor", HOST]):
             with self.subTest(args):
                 result = self.run_app(args, self.env())
                 self.assertEqual(result.code, 1, result)
-                self.assertLess(result.elapsed, 2.0, result)
                 self.assertIn("No AWS credentials are configured", result.out)
                 self.assertIn("aws configure", result.out)
                 self.assertIn("AWS_ACCESS_KEY_ID", result.out)
@@ -1087,7 +1028,6 @@ class DoctorTest(FeatureCase):
                        AWS_METADATA_SERVICE_TIMEOUT="5", PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
         result = self.run_app(["doctor"], env)
         self.assertEqual(result.code, 1, result)
-        self.assertLess(result.elapsed, 2.0, result)
         self.assertIn("No AWS credentials are configured", result.out)
         self.assert_no_traceback(result)
         self.assertFalse(os.path.exists(connect_log), read_text(connect_log) if os.path.exists(connect_log) else "")
@@ -1097,7 +1037,7 @@ class DoctorTest(FeatureCase):
         # The recorder the test above relies on does see the helper's connections.
         site_dir, connect_log = self.connect_recorder()
         env = self.env_with_keys(PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
-        self.assert_get_ok(self.get(env))
+        self.assert_token(self.get_child(env=env))
         self.assertIn(str(self.fake.port), read_text(connect_log))
 
     def test_failing_token_is_exit_1_with_the_aws_reason(self):
@@ -1156,7 +1096,7 @@ class DoctorTest(FeatureCase):
                 if os.path.exists(self.home_path(".docker", "config.json")):
                     os.unlink(self.home_path(".docker", "config.json"))
                 result = self.doctor_with_docker(config)
-                self.assertEqual(result.code, 0, "the token still works: %r" % result)
+                self.assertEqual(result.code, 0, "the token still works: %r" % (result,))
                 verdict = self.verdict(result)
                 self.assertTrue(verdict.startswith("fix: "), verdict)
                 self.assertIn(fix, verdict)
@@ -1245,7 +1185,7 @@ class MFATest(FeatureCase):
     def test_mfa_code_is_asked_once_on_the_terminal_and_the_role_is_reused(self):
         result, shown = self.get_on_terminal(HOST, self.mfa_env())
         self.assertIn(MFA_PROMPT, shown)
-        self.assert_get_ok(result)
+        self.assert_token(result)
         sts = self.fake.last("sts", "AssumeRole")
         self.assertIsNotNone(sts, "no STS AssumeRole call")
         self.assertEqual(sts.form["SerialNumber"], MFA_SERIAL)
@@ -1262,12 +1202,12 @@ class MFATest(FeatureCase):
 
         # Another registry (other account, same region: a new ECR call) on the terminal: no prompt.
         second, shown = self.get_on_terminal(OTHER_HOST, self.mfa_env(), answer=b"", timeout=5.0)
-        self.assert_get_ok(second, OTHER_HOST)
+        self.assert_token(second, OTHER_HOST)
         self.assertNotIn("MFA", shown)
         # A third with no terminal at all can only succeed from the cached role credentials.
         third_host = "%s.dkr.ecr.%s.amazonaws.com" % (THIRD_ACCOUNT, REGION)
-        third = self.get(self.mfa_env(), third_host)
-        self.assert_get_ok(third, third_host)
+        third = self.get_child(third_host, env=self.mfa_env())
+        self.assert_token(third, third_host)
         self.assertEqual(self.fake.count("sts"), 1, "the role credentials must be reused")
         self.assertEqual(self.fake.count("ecr"), 3)
         self.assertEqual([rec.json["registryIds"] for rec in self.fake.find("ecr")],
@@ -1283,7 +1223,7 @@ class MFATest(FeatureCase):
         self.assertEqual(self.fake.count(), 0)
 
     def test_without_a_terminal_it_is_not_found_saying_so(self):
-        result = self.get(self.mfa_env())
+        result = self.get_child(env=self.mfa_env())
         self.assert_not_found(result, "no terminal", MFA_SERIAL)
         self.assertEqual(self.fake.count(), 0)
 
@@ -1313,7 +1253,7 @@ print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
     def test_the_prompt_shows_on_the_terminal_and_the_answer_is_read_from_it(self):
         result, shown = self.get_on_terminal(HOST, self.env(AWS_PROFILE="okta"), b"hunter2\n", prompt=self.PROMPT)
         self.assertIn(self.PROMPT, shown)
-        self.assert_get_ok(result)
+        self.assert_token(result)
         self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
         self.assertNotIn(self.PROMPT, result.err, "the prompt goes to the terminal, not into Docker's stderr")
 
@@ -1325,7 +1265,7 @@ print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
         self.assertEqual(self.fake.count(), 0)
 
     def test_without_a_terminal_its_stdin_is_empty(self):
-        result = self.get(self.env(AWS_PROFILE="okta"))
+        result = self.get_child(env=self.env(AWS_PROFILE="okta"))
         self.assert_not_found(result, "status 4", self.PROMPT.strip())
         self.assertEqual(self.fake.count(), 0)
 
@@ -1338,20 +1278,20 @@ print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
 class LogTest(FeatureCase):
     def test_default_level_logs_the_fetch_and_nothing_on_a_cached_get(self):
         env = self.env_with_keys()
-        self.assert_get_ok(self.get(env))
+        self.assert_token(self.get_child(env=env))
         text = read_text(self.log_path())
         self.assertIn("level=info", text)
         self.assertIn(HOST, text)
         before = read_bytes(self.log_path())
-        self.assert_get_ok(self.get(env))
+        self.assert_token(self.get_child(env=env))
         self.assertEqual(self.fake.count(), 1)
         self.assertEqual(read_bytes(self.log_path()), before, "a cached get at the default level logs nothing")
 
     def test_debug_level_logs_each_call(self):
         env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug")
-        self.assert_get_ok(self.get(env))
+        self.assert_token(self.get_child(env=env))
         lines = read_text(self.log_path()).splitlines()
-        self.assert_get_ok(self.get(env))
+        self.assert_token(self.get_child(env=env))
         later = read_text(self.log_path()).splitlines()
         self.assertEqual(later[:len(lines)], lines)
         added = later[len(lines):]
@@ -1360,7 +1300,7 @@ class LogTest(FeatureCase):
 
     def test_log_file_variable_redirects_and_off_writes_none(self):
         custom = self.home_path("logs", "helper.log")
-        self.assert_get_ok(self.get(self.env_with_keys(AWS_ECR_LOG_FILE=custom)))
+        self.assert_token(self.get_child(env=self.env_with_keys(AWS_ECR_LOG_FILE=custom)))
         self.assertIn(HOST, read_text(custom))
         self.assertEqual(mode_of(custom), 0o600)
         self.assertEqual(mode_of(os.path.dirname(custom)), 0o700)
@@ -1370,15 +1310,15 @@ class LogTest(FeatureCase):
             with self.subTest(value):
                 self.forget_tokens()
                 env = self.env_with_keys(AWS_ECR_LOG_FILE=value, AWS_ECR_LOG_LEVEL="debug")
-                self.assert_get_ok(self.get(env))
-                self.assert_not_found(self.get(env, "docker.io"))
+                self.assert_token(self.get_child(env=env))
+                self.assert_not_ours(self.get_child("docker.io", env=env))
                 self.assertFalse(os.path.exists(self.home_path(".ecr", "log")))
                 self.assertEqual(os.listdir(self.home_path("logs")), ["helper.log"])
 
     def test_small_max_bytes_rotates_to_one_old_file(self):
         env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug", AWS_ECR_LOG_MAX_BYTES="100")
         for _ in range(4):
-            self.assert_get_ok(self.get(env))
+            self.assert_token(self.get_child(env=env))
         directory = os.path.dirname(self.log_path())
         self.assertEqual(sorted(os.listdir(directory)), ["ecr-login.log", "ecr-login.log.1"])
         self.assertLess(os.path.getsize(self.log_path()), 400)
@@ -1391,11 +1331,11 @@ class LogTest(FeatureCase):
                                          "aws_session_token = %s\n" % (DEV_KEYS + (DEV_SESSION_TOKEN,)))
         self.fake.script("ecr", "GetAuthorizationToken", [Reply(status=500, body={"message": "oops"})])
         env = self.env(AWS_PROFILE="dev", AWS_ECR_LOG_LEVEL="debug")
-        result = self.get(env)
-        self.assert_get_ok(result)
+        result = self.get_child(env=env)
+        self.assert_token(result)
         self.assertEqual(self.fake.count("ecr"), 2)
-        self.assert_get_ok(self.get(env))
-        self.assert_not_found(self.get(env, "docker.io"))
+        self.assert_token(self.get_child(env=env))
+        self.assert_not_ours(self.get_child("docker.io", env=env))
         text = read_text(self.log_path())
         self.assertIn("attempt 1 failed", text)
         self.assertEqual(mode_of(self.log_path()), 0o600)

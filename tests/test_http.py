@@ -25,38 +25,13 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests.fakeaws import FakeAWS, Reply, iso8601, server_ssl_context, sts_error  # noqa: E402
-from tests.test_chain import REGION, REGISTRY, ROLE_A, ChainTestCase  # noqa: E402
-from tests.helpers import NOT_FOUND, clean_env, run_main  # noqa: E402
+from tests.test_chain import REGISTRY, ROLE_A, ChainTestCase  # noqa: E402
+from tests.helpers import NOT_FOUND, SilentListener, clean_env, run_main  # noqa: E402
 from tests.test_cli import LoopbackProxy  # noqa: E402
 from tests.tls_certs import PKI  # noqa: E402
 
 KEY, SECRET, SESSION_TOKEN = "AKIDHTTPTEST00001", "http-test-secret-0001", "http-test-session-0001"
 SSO_ACCOUNT = "111122223333"
-
-
-class SilentListener(object):
-    """A loopback port that accepts connections into its backlog and never answers;
-    connections() says how many arrived (0 means nothing at all was sent to it)."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-
-    def connections(self):
-        self.sock.setblocking(False)
-        count = 0
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except (BlockingIOError, socket.error):
-                return count
-            conn.close()
-            count += 1
-
-    def close(self):
-        self.sock.close()
 
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -82,7 +57,7 @@ class RedirectTest(ChainTestCase):
         return err
 
     def static_env(self, **extra):
-        self.static_keys(KEY, SECRET, SESSION_TOKEN)
+        self.add_keys(KEY, SECRET, SESSION_TOKEN)
         return self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET, AWS_SESSION_TOKEN=SESSION_TOKEN,
                         **extra)
 
@@ -92,12 +67,12 @@ class RedirectTest(ChainTestCase):
                 self.new_home()
                 self.fake.clear()
                 self.fake.script("ecr", "GetAuthorizationToken", [self.redirect(status)])
-                self.assert_refused(self.get(self.static_env()), status)
+                self.assert_refused(self.get(env=self.static_env()), status)
                 self.assertEqual(self.fake.count("ecr"), 1, "a redirect is not retried either")
 
     def test_ecr_public(self):
         self.fake.script("ecr-public", "GetAuthorizationToken", [self.redirect()])
-        self.assert_refused(self.get(self.static_env(), host="public.ecr.aws"))
+        self.assert_refused(self.get(env=self.static_env(), server_url="public.ecr.aws"))
 
     def test_ecr_through_a_proxy_with_credentials(self):
         proxy = LoopbackProxy()
@@ -105,15 +80,15 @@ class RedirectTest(ChainTestCase):
         self.secrets.append("proxy-password-0001")
         proxy_url = proxy.url.replace("http://", "http://user:proxy-password-0001@")
         self.fake.script("ecr", "GetAuthorizationToken", [self.redirect(307)])
-        self.assert_refused(self.get(self.static_env(HTTP_PROXY=proxy_url)), 307)
+        self.assert_refused(self.get(env=self.static_env(HTTP_PROXY=proxy_url)), 307)
         self.assertEqual(len(proxy.seen), 1)
 
     def test_sts_assume_role(self):
-        self.static_keys(KEY, SECRET)
+        self.add_keys(KEY, SECRET)
         self.aws_file("credentials", "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (KEY, SECRET))
         self.aws_file("config", "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A)
         self.fake.script("sts", "AssumeRole", [self.redirect(301)])
-        self.assert_refused(self.get(self.env(AWS_PROFILE="dev")), 301)
+        self.assert_refused(self.get(env=self.env(AWS_PROFILE="dev")), 301)
         self.assertEqual(self.fake.count("ecr"), 0)
 
     def sso_profile(self, document):
@@ -128,7 +103,7 @@ class RedirectTest(ChainTestCase):
         env = self.sso_profile({"accessToken": "sso-token-redirect", "expiresAt": iso8601(time.time() + 3600)})
         self.fake.sso_tokens = ["sso-token-redirect"]
         self.fake.script("sso", "GetRoleCredentials", [self.redirect(303)])
-        self.assert_refused(self.get(env), 303)
+        self.assert_refused(self.get(env=env), 303)
 
     def test_sso_oidc_refresh(self):
         self.secrets.extend(["refresh-redirect", "client-secret-redirect"])
@@ -136,7 +111,7 @@ class RedirectTest(ChainTestCase):
                                 "refreshToken": "refresh-redirect", "clientId": "client-redirect",
                                 "clientSecret": "client-secret-redirect"})
         self.fake.script("oidc", "CreateToken", [self.redirect(308)])
-        self.assert_refused(self.get(env), 308)
+        self.assert_refused(self.get(env=env), 308)
         self.assertEqual(self.fake.count("sso"), 0)
 
     def test_container_endpoint(self):
@@ -144,7 +119,7 @@ class RedirectTest(ChainTestCase):
         env = self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI=self.fake.container_url,
                        AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer container-secret")
         self.fake.script("container", "container", [self.redirect()] * 3)
-        self.assert_refused(self.get(env))
+        self.assert_refused(self.get(env=env))
         self.assertEqual(self.fake.count("container"), 1, "a redirect is not retried")
 
     def test_imds_token_and_credentials(self):
@@ -154,7 +129,7 @@ class RedirectTest(ChainTestCase):
                 self.new_home()
                 self.fake.clear()
                 self.fake.script("imds", action, [self.redirect()])
-                self.assert_refused(self.get(dict(env, HOME=self.home)))
+                self.assert_refused(self.get(env=dict(env, HOME=self.home)))
                 self.assertEqual(self.fake.count("ecr"), 0)
 
 
@@ -304,13 +279,13 @@ class ContainerAddressTest(ChainTestCase):
         for host in ("127.0.0.08", "127.1", "0127.0.0.1", "2130706433"):
             with self.subTest(host=host):
                 env = self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI="http://%s:%d/creds" % (host, self.fake.port))
-                self.assert_not_found(self.get(env), "Unsupported host")
+                self.assert_not_found(self.get(env=env), "Unsupported host")
         self.assertEqual(self.fake.requests, [])
 
     def test_the_parsed_address_is_used(self):
         env = self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:%d%s" % (
             self.fake.port, self.fake.container_path))
-        self.assert_ok(self.get(env))
+        self.assert_ok(self.get(env=env))
         self.assertEqual(self.fake.count("container"), 1)
 
 
@@ -319,11 +294,11 @@ class ErrorCodeTest(ChainTestCase):
 
     def setUp(self):
         ChainTestCase.setUp(self)
-        self.static_keys(KEY, SECRET)
+        self.add_keys(KEY, SECRET)
 
     def get_with(self, reply):
         self.fake.script("ecr", "GetAuthorizationToken", [reply])
-        return self.get(self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET, AWS_MAX_ATTEMPTS="1"))
+        return self.get(env=self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET, AWS_MAX_ATTEMPTS="1"))
 
     def test_xml_error_body(self):
         reply = sts_error("AccessDeniedException", "User is not authorized to call ecr", 403)
@@ -347,7 +322,7 @@ class ErrorCodeTest(ChainTestCase):
         self.aws_file("config", "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A)
         self.fake.script("sts", "AssumeRole", [Reply(status=403, body={"__type": "ExpiredTokenException",
                                                                         "message": "token expired"})])
-        self.assert_not_found(self.get(self.env(AWS_PROFILE="dev")), "STS answered ExpiredTokenException: token expired")
+        self.assert_not_found(self.get(env=self.env(AWS_PROFILE="dev")), "STS answered ExpiredTokenException: token expired")
 
 
 # Runs inside a mount namespace whose /etc/ssl/certs is a test copy: one in-process get per
@@ -400,7 +375,7 @@ class ImportDietTest(ChainTestCase):
         self.assertEqual(heavy, [])
 
     def test_cold_static_get_over_http(self):
-        self.static_keys(KEY, SECRET)
+        self.add_keys(KEY, SECRET)
         modules = self.imported(self.env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET))
         self.assertIn("socket", modules)
         self.assert_lean(modules, ("ssl",))  # plain http needs no TLS
@@ -410,7 +385,7 @@ class ImportDietTest(ChainTestCase):
         self.assertEqual(self.fake.count("ecr"), 1)
 
     def test_cold_assume_role_get(self):
-        self.static_keys(KEY, SECRET)
+        self.add_keys(KEY, SECRET)
         self.aws_file("credentials", "[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (KEY, SECRET))
         self.aws_file("config", "[profile dev]\nrole_arn = %s\nsource_profile = base\n" % ROLE_A)
         self.assert_lean(self.imported(self.env(AWS_PROFILE="dev")), ("ssl",))

@@ -7,7 +7,6 @@ overflows); child processes where it takes real file descriptors (closed, broken
 """
 
 import calendar
-import io
 import json
 import os
 import subprocess
@@ -15,8 +14,7 @@ import sys
 import unittest
 from unittest import mock
 
-from tests.fakeaws import FakeAWS
-from tests.helpers import NOT_FOUND, ROOT, SOURCE, clean_env, ecr_login, make_home, read_text, run_main
+from tests.helpers import NOT_FOUND, ROOT, SOURCE, HelperCase, ecr_login, make_home, read_text, run_main
 
 AKID = "AKIAPLATFORMSTATIC01"
 SECRET = "platform-static-secret-0c1d2e3f4a5b"
@@ -25,24 +23,8 @@ DOCKER_HUB = "https://index.docker.io/v1/"
 CHILD_TIMEOUT = 30.0
 
 
-class FakeCase(unittest.TestCase):
-    def setUp(self):
-        self.home = make_home(self)
-        self.fake = FakeAWS()
-        self.addCleanup(self.fake.close)
-        self.fake.add_credentials(AKID, SECRET)
-
-    def env(self, **extra):
-        settings = {"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": SECRET}
-        settings.update(extra)
-        return clean_env(self.home, self.fake, **settings)
-
-    def assert_token(self, result):
-        code, out, err = result
-        self.assertEqual((code, err), (0, ""), "get failed: %r" % (result,))
-        document = json.loads(out)
-        self.assertEqual((document["ServerURL"], document["Username"]), (REGISTRY, "AWS"))
-        self.assertIn(document["Secret"], self.fake.secrets_in(out))
+class FakeCase(HelperCase):
+    env_keys = (AKID, SECRET)
 
 
 class PyPyJSONTest(FakeCase):

@@ -29,9 +29,9 @@ import warnings
 from unittest import mock
 
 import build_zipapp
-from tests.fakeaws import FakeAWS, json_error
+from tests.fakeaws import json_error
 from tests.helpers import (
-    NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, clean_env, ecr_login, read_text, run_main, write_file,
+    NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, HelperCase, ecr_login, read_text, run_main, write_file,
     zipapp_path)
 
 ATTACKER = 65534
@@ -90,9 +90,11 @@ def snapshot(directory):
     return found
 
 
-class TrustCase(unittest.TestCase):
+class TrustCase(HelperCase):
     """A victim (root) with its own HOME, a loopback fake AWS, a world-writable sticky
     directory (like /tmp) where the attacker works, and a file of the victim's outside the cache."""
+
+    env_keys = (AKID, SECRET)
 
     def setUp(self):
         if not can_stage_attacks():
@@ -100,6 +102,7 @@ class TrustCase(unittest.TestCase):
             if in_ci():
                 self.fail(message)
             self.skipTest(message)
+        super().setUp()
         self.base = tempfile.mkdtemp(prefix="ecr-login-trust-")
         self.addCleanup(shutil.rmtree, self.base, True)
         os.chmod(self.base, 0o755)
@@ -111,20 +114,12 @@ class TrustCase(unittest.TestCase):
         self.own_cache = os.path.join(self.home, ".ecr")
         self.victim_file = write_file(os.path.join(self.base, "victim-bashrc"), VICTIM_TEXT, 0o644)
         self.marker = os.path.join(self.base, "planted-code-ran")
-        self.fake = FakeAWS()
-        self.addCleanup(self.fake.close)
-
-    def env(self, **extra):
-        return clean_env(self.home, self.fake, **dict({"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": SECRET}, **extra))
 
     def attacker_dir(self, name="shared", mode="700"):
         """A directory the attacker made in the public directory."""
         path = os.path.join(self.public, name)
         as_attacker("mkdir -m %s %s" % (mode, path))
         return path
-
-    def get(self, server_url=REGISTRY, **extra):
-        return run_main(["get"], self.env(**extra), server_url + "\n")
 
     def assert_fresh_token(self, result, server_url=REGISTRY):
         """The get answered with a token the fake ECR minted just now."""

@@ -1,17 +1,14 @@
 """A warm get touches no network and spawns no process, for every credential source; a change
 of identity (profile, role, keys, source) gets a fresh token."""
 
-import io
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 import unittest
 
-import ecr_login
-from tests.fakeaws import FakeAWS
+from tests.helpers import HelperCase, write_file
 
 REGISTRY = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 OTHER_REGISTRY = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
@@ -19,45 +16,32 @@ ROLE = "arn:aws:iam::123456789012:role/pull"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/other"
 
 
-class WarmCase(unittest.TestCase):
-    """A private HOME, a fake, and a runner for in-process gets."""
+class WarmCase(HelperCase):
+    """The harness with the static keys known, and a password runner for in-process gets."""
 
     def setUp(self):
-        self.home = tempfile.mkdtemp(prefix="ecr-login-warm-")
-        self.addCleanup(shutil.rmtree, self.home, True)
-        self.fake = FakeAWS()
-        self.addCleanup(self.fake.close)
-        self.fake.add_credentials("AKIDWARMSTATIC000001", "warm-static-secret")
+        super().setUp()
+        self.add_keys("AKIDWARMSTATIC000001", "warm-static-secret")
         os.makedirs(os.path.join(self.home, ".aws"))
-        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": self.home, "AWS_EC2_METADATA_DISABLED": "true",
-                    "AWS_ECR_RETRY_DELAY": "0.01", "AWS_ECR_HTTP_TIMEOUT": "5"}
-        self.env.update(self.fake.endpoint_env())
 
     def write(self, relative, text):
-        path = os.path.join(self.home, relative)
-        with open(path, "w") as handle:
-            handle.write(text)
-        return path
+        return write_file(os.path.join(self.home, relative), text)
 
-    def get(self, registry=REGISTRY, **env):
-        stdout, stderr = io.BytesIO(), io.BytesIO()
-        code = ecr_login.main(["docker-credential-ecr-login", "get"], dict(self.env, **env),
-                              io.BytesIO(registry.encode()), stdout, stderr)
-        self.assertEqual(code, 0, stderr.getvalue().decode())
-        return json.loads(stdout.getvalue().decode())["Secret"]
+    def password(self, registry=REGISTRY, **env):
+        return self.assert_token(self.get(registry, **env), registry)
 
     def assert_warm(self, **env):
         """A first get calls AWS; a second one is answered with no request at all."""
-        first = self.get(**env)
+        first = self.password(**env)
         before = self.fake.count()
         self.assertGreater(before, 0)
-        self.assertEqual(self.get(**env), first)
+        self.assertEqual(self.password(**env), first)
         self.assertEqual(self.fake.count(), before, "a warm get made a request")
         return first
 
     def assert_refreshes(self, first, **env):
         before = self.fake.count("ecr")
-        self.assertNotEqual(self.get(**env), first)
+        self.assertNotEqual(self.password(**env), first)
         self.assertEqual(self.fake.count("ecr"), before + 1)
 
 
@@ -82,8 +66,8 @@ class WarmGetTest(WarmCase):
 
     def test_assumed_role_credentials_are_reused_for_another_registry(self):
         self.write_role_profiles(ROLE)
-        self.get(AWS_PROFILE="pull")
-        self.get(OTHER_REGISTRY, AWS_PROFILE="pull")
+        self.password(AWS_PROFILE="pull")
+        self.password(OTHER_REGISTRY, AWS_PROFILE="pull")
         self.assertEqual(self.fake.count("ecr"), 2)
         self.assertEqual(self.fake.count("sts", "AssumeRole"), 1, "role credentials were not reused")
         roles = os.path.join(self.home, ".ecr", "roles")
@@ -150,14 +134,14 @@ class WarmGetTest(WarmCase):
     def test_imds_is_warm(self):
         first = self.assert_warm(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=self.fake.url)
         self.assertEqual(self.fake.count("imds", "imds-creds"), 1)
-        self.assertNotEqual(first, self.get(AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000001",
+        self.assertNotEqual(first, self.password(AWS_ACCESS_KEY_ID="AKIDWARMSTATIC000001",
                                             AWS_SECRET_ACCESS_KEY="warm-static-secret"))
 
     def test_profile_change_gets_its_own_token(self):
         self.write(".aws/credentials", "[a]\naws_access_key_id = AKIDWARMSTATIC000001\n"
                                        "aws_secret_access_key = warm-static-secret\n"
-                                       "[b]\naws_access_key_id = AKIDWARMSTATIC000002\naws_secret_access_key = s\n")
-        self.fake.add_credentials("AKIDWARMSTATIC000002", "s")
+                                       "[b]\naws_access_key_id = AKIDWARMSTATIC000002\naws_secret_access_key = warm-secret-b\n")
+        self.add_keys("AKIDWARMSTATIC000002", "warm-secret-b")
         first = self.assert_warm(AWS_PROFILE="a")
         self.assert_refreshes(first, AWS_PROFILE="b")
 
@@ -201,8 +185,8 @@ class WarmImportTest(WarmCase):
     imported, beyond what this Python imports at startup for itself."""
 
     def warm_child_imports(self, **env):
-        self.get(**env)  # fills the cache
-        child_env = dict(self.env, **env)
+        self.password(**env)  # fills the cache
+        child_env = self.env(**env)
         code, out, modules = loaded_modules(CHILD, child_env, REGISTRY.encode())
         self.assertEqual(code, 0, out)
         self.assertEqual(self.fake.count("ecr"), 1, "the child's get was not served from the cache")
@@ -229,7 +213,7 @@ class WarmImportTest(WarmCase):
 
     def test_the_guard_sees_an_import(self):
         """Guards the guard: a module the child does import is reported."""
-        self.assertIn("json", forbidden(loaded_modules("import json\n" + BASELINE, self.env)[2]))
+        self.assertIn("json", forbidden(loaded_modules("import json\n" + BASELINE, self.env())[2]))
 
 
 if __name__ == "__main__":
