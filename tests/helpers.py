@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,10 @@ def write_file(path, text, mode=0o600):
         handle.write(data)
     os.chmod(path, mode)
     return path
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def read_text(path):

@@ -1,12 +1,13 @@
-"""The features beyond the docker protocol, end to end through the built zipapp
-(dist/docker-credential-ecr-login, built once per test class into a temp dir): the kubelet
+"""The features beyond the docker protocol, end to end as the installed program: the kubelet
 credential provider, get-login-password, configure, a profile per registry (by the helper's
 name or its own config.json), doctor, MFA prompts on the terminal, and log control.
 
 Every run is a child process of this interpreter in a new session (so it has no controlling
-terminal unless a test gives it one), with an environment built from scratch (helpers.clean_env:
-PATH kept, no AWS_* inherited, IMDS off, short timeouts, every endpoint at the loopback fake)
-and its own HOME.
+terminal unless a test gives it one), its argv[0] a copy of the built zipapp under the name
+that decides its role (the module is imported from its bytecode cache: tests/test_zipapp.py
+covers the archive itself), with an environment built from scratch (helpers.clean_env: PATH
+kept, no AWS_* inherited, IMDS off, short timeouts, every endpoint at the loopback fake) and
+its own HOME.
 """
 
 import hashlib
@@ -24,7 +25,7 @@ import unittest
 
 from tests.fakeaws import json_error
 from tests.helpers import (
-    NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, read_text, run_main, write_file, zipapp_path)
+    mode_of, NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, read_text, run_main, write_file, zipapp_path)
 
 USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
 RUN_TIMEOUT = 15.0
@@ -105,10 +106,6 @@ def go_duration_seconds(text):
 def read_bytes(path):
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def mode_of(path):
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def file_state(path):

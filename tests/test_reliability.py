@@ -2,7 +2,7 @@
 get, bad input, fuzzed parsers, and secrets that never leak into output, logs or files.
 
 Most cases run ecr_login.main() in-process against the loopback fake (tests.fakeaws); only the
-concurrency case starts child processes. Every run has its own HOME and a from-scratch
+single-flight cases start child processes. Every run has its own HOME and a from-scratch
 environment (tests.helpers.clean_env): nothing of the developer's AWS setup is read.
 """
 
@@ -12,7 +12,6 @@ import os
 import random
 import shlex
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import unittest
 
 from tests.fakeaws import Reply, json_error, sts_error
 from tests.helpers import (
-    DEAD_ENDPOINT, NOT_FOUND, ROOT, HelperCase, clean_env, ecr_login, make_home, read_text, run_main,
+    mode_of, DEAD_ENDPOINT, NOT_FOUND, ROOT, HelperCase, clean_env, ecr_login, make_home, read_text, run_main,
     write_file)
 from tests import helpers
 
@@ -46,10 +45,6 @@ CONCURRENT_HELPERS = 24
 
 def token_of(password, user="AWS"):
     return base64.b64encode(("%s:%s" % (user, password)).encode("utf-8")).decode("ascii")
-
-
-def mode_of(path):
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 def process_alive(pid):
@@ -388,7 +383,12 @@ class DamagedCacheTest(ReliabilityCase):
         now = time.time()
         cases = [
             ("corrupt JSON", b'{"Registries": {"x": '),
+            ("not JSON at all", b"{not json"),
             ("wrong version", json.dumps({"Registries": {}, "Version": "0.1"}).encode()),
+            ("a fresh entry in a wrong version", json.dumps({"Version": "0.1", "Registries": {
+                self.static_key(): {"AuthorizationToken": token_of("wrong-version"),
+                                    "RequestedAt": ecr_login.format_expiry(now - HOUR),
+                                    "ExpiresAt": ecr_login.format_expiry(now + 11 * HOUR)}}}).encode()),
             ("Registries a list", json.dumps({"Registries": [], "Version": "1.0"}).encode()),
             ("Registries a string", json.dumps({"Registries": "x", "Version": "1.0"}).encode()),
             ("binary garbage", bytes(range(256)) * 4),
@@ -405,9 +405,10 @@ class DamagedCacheTest(ReliabilityCase):
             with self.subTest(cache=name):
                 self.fake.clear()
                 write_file(self.cache_path(), data)
-                self.assert_token(self.get())
+                password = self.assert_token(self.get())
                 self.assertEqual(self.ecr_count(), 1)
-                self.assert_valid_cache(1)
+                document = self.assert_valid_cache(1)
+                self.assertEqual(document["Registries"][self.static_key()]["AuthorizationToken"], token_of(password))
 
     def test_a_directory_in_place_of_cache_json(self):
         os.makedirs(self.cache_path())
