@@ -607,8 +607,8 @@ class ProcessTest(ChainTestCase):
 
     def test_timeout(self):
         env = self.profile("sleep")
-        env["AWS_ECR_PROCESS_TIMEOUT"] = "0.5"
-        self.assert_not_found(self.get(env=env), "did not finish within 0.5")
+        env["AWS_ECR_PROCESS_TIMEOUT"] = "0.2"
+        self.assert_not_found(self.get(env=env), "did not finish within 0.2 seconds (AWS_ECR_PROCESS_TIMEOUT)")
 
     def test_output_that_is_not_json(self):
         self.assert_not_found(self.get(env=self.profile("badjson")), "JSON")
