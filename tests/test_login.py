@@ -19,8 +19,7 @@ import subprocess
 import time
 import unittest
 
-from tests.fakeaws import FakeAWS
-from tests.helpers import NOT_FOUND, clean_env, ecr_login, make_home, run_main, sigv4_verifier, write_file
+from tests.helpers import NOT_FOUND, HelperCase, ecr_login, write_file
 from tests.test_botocore_chain import reference_python
 from tests.vectors import skip_or_fail
 
@@ -268,21 +267,20 @@ def login_document(expires_in, pem=RFC6979_SEC1_PEM, **changes):
     return document
 
 
-class LoginProviderTest(unittest.TestCase):
+class LoginProviderTest(HelperCase):
+    registry = HOST
+
     def setUp(self):
-        self.home = make_home(self)
-        self.fake = FakeAWS()
-        self.addCleanup(self.fake.close)
-        self.fake.verifier = sigv4_verifier(self.fake)
-        self.fake.add_credentials(*OLD_KEYS)
-        self.fake.add_credentials(*NEW_KEYS)
+        super().setUp()
+        self.add_keys(*OLD_KEYS)
+        self.add_keys(*NEW_KEYS)
         write_file(os.path.join(self.home, ".aws", "config"),
                    "[profile dev]\nlogin_session = %s\nregion = us-west-2\n" % SESSION)
         self.cache_path = os.path.join(self.home, ".aws", "login", "cache",
                                        ecr_login.sha256_digest(SESSION.encode()).hex() + ".json")
 
     def env(self, **extra):
-        return clean_env(self.home, self.fake, AWS_PROFILE="dev", **extra)
+        return HelperCase.env(self, AWS_PROFILE="dev", **extra)
 
     def write_cache(self, document, path=None):
         write_file(path or self.cache_path, json.dumps(document))
@@ -316,9 +314,6 @@ class LoginProviderTest(unittest.TestCase):
             raise AssertionError("the fake sign-in endpoint did not start: %s" % error)
         return "http://127.0.0.1:%d" % int(line), lambda: json.loads(process.stdout.readline().decode("utf-8"))
 
-    def get(self, env):
-        return run_main(["get"], env, HOST)
-
     def assert_signed_with(self, keys):
         self.assertEqual(self.fake.last("ecr").auth["access_key_id"], keys[0])
         self.assertEqual(self.fake.last("ecr").headers["x-amz-security-token"], keys[2])
@@ -326,7 +321,7 @@ class LoginProviderTest(unittest.TestCase):
     def test_cached_credentials_are_used_while_valid(self):
         self.write_cache(login_document(3600))
         before = os.stat(self.cache_path).st_mtime_ns
-        code, out, err = self.get(self.env(AWS_ENDPOINT_URL_SIGNIN="http://127.0.0.1:9"))
+        code, out, err = self.get(env=self.env(AWS_ENDPOINT_URL_SIGNIN="http://127.0.0.1:9"))
         self.assertEqual((code, err), (0, ""), out)
         self.assert_signed_with(OLD_KEYS)
         self.assertEqual(os.stat(self.cache_path).st_mtime_ns, before, "nothing to refresh, nothing written")
@@ -335,14 +330,14 @@ class LoginProviderTest(unittest.TestCase):
     def test_the_cache_directory_variable(self):
         directory = os.path.join(self.home, "elsewhere")
         self.write_cache(login_document(3600), os.path.join(directory, os.path.basename(self.cache_path)))
-        code, out, err = self.get(self.env(AWS_LOGIN_CACHE_DIRECTORY=directory))
+        code, out, err = self.get(env=self.env(AWS_LOGIN_CACHE_DIRECTORY=directory))
         self.assertEqual((code, err), (0, ""), out)
         self.assert_signed_with(OLD_KEYS)
 
     def test_expired_credentials_are_refreshed_with_a_dpop_proof_and_written_back(self):
         url, verdict = self.start_signin()
         self.write_cache(login_document(60))  # within the 5-minute margin: refreshed
-        code, out, err = self.get(self.env(AWS_ENDPOINT_URL_SIGNIN=url, AWS_ECR_LOG_LEVEL="debug"))
+        code, out, err = self.get(env=self.env(AWS_ENDPOINT_URL_SIGNIN=url, AWS_ECR_LOG_LEVEL="debug"))
         self.assertEqual(verdict(), {"problem": None, "status": 200})
         self.assertEqual((code, err), (0, ""), out)
         self.assert_signed_with(NEW_KEYS)
@@ -364,7 +359,7 @@ class LoginProviderTest(unittest.TestCase):
     def test_a_refused_refresh_says_to_log_in_again(self):
         url, verdict = self.start_signin(401, {"error": "TOKEN_EXPIRED", "message": "Your session has expired"})
         self.write_cache(login_document(-60))
-        code, out, err = self.get(self.env(AWS_ENDPOINT_URL_SIGNIN=url))
+        code, out, err = self.get(env=self.env(AWS_ENDPOINT_URL_SIGNIN=url))
         self.assertEqual(verdict(), {"problem": None, "status": 401})
         self.assertEqual((code, out), (1, NOT_FOUND))
         self.assertIn("run: aws login --profile dev", err)
@@ -373,14 +368,14 @@ class LoginProviderTest(unittest.TestCase):
 
     def test_doctor_names_the_login_session(self):
         self.write_cache(login_document(3600))
-        code, out, err = run_main(["doctor"], self.env())
+        code, out, err = self.run_main(["doctor"], self.env())
         self.assertIn("aws login (login_session)", out)
         self.assertIn("aws login session %s (profile dev)" % SESSION, out)
         self.assertNotIn(OLD_KEYS[1], out + err)
 
     def test_no_session_or_no_refresh_token_says_to_log_in(self):
         env = self.env(AWS_ENDPOINT_URL_SIGNIN="http://127.0.0.1:9")
-        code, out, err = self.get(env)
+        code, out, err = self.get(env=env)
         self.assertEqual((code, out), (1, NOT_FOUND))
         self.assertIn("no cached aws login session for profile dev", err)
         self.assertIn("run: aws login --profile dev", err)
@@ -388,7 +383,7 @@ class LoginProviderTest(unittest.TestCase):
                          {"accessToken": "x"}):
             with self.subTest(document=str(document)[:60]):
                 self.write_cache(document)
-                code, out, err = self.get(env)
+                code, out, err = self.get(env=env)
                 self.assertEqual((code, out), (1, NOT_FOUND))
                 self.assertIn("run: aws login --profile dev", err)
         self.assertEqual(self.fake.count(), 0)

@@ -29,8 +29,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import ecr_login  # noqa: E402
-from tests.fakeaws import FakeAWS, iso8601  # noqa: E402
-from tests.helpers import clean_env, make_home, write_file  # noqa: E402
+from tests.fakeaws import iso8601  # noqa: E402
+from tests.helpers import HelperCase, write_file  # noqa: E402
 
 REGION = "eu-west-1"
 REGISTRY = "123456789012.dkr.ecr.%s.amazonaws.com" % REGION
@@ -66,14 +66,15 @@ class Clock(object):
         self.offset += seconds
 
 
-class TokenLifetimeTest(unittest.TestCase):
+class TokenLifetimeTest(HelperCase):
+    registry = REGISTRY
+
     def setUp(self):
         self.clock = Clock()
-        self.fake = FakeAWS(clock=self.clock.time)
-        self.addCleanup(self.fake.close)
+        self.fake_options = {"clock": self.clock.time}
+        super().setUp()
         for name in ("sts_lifetime", "sso_lifetime", "container_lifetime", "imds_lifetime"):
             setattr(self.fake, name, CREDENTIALS_LIFETIME)
-        self.home = make_home(self)
         patches = [mock.patch.object(time, "time", self.clock.time)]
         if hasattr(time, "time_ns"):
             patches.append(mock.patch.object(time, "time_ns", self.clock.time_ns))
@@ -81,17 +82,8 @@ class TokenLifetimeTest(unittest.TestCase):
             patch.start()
             self.addCleanup(patch.stop)
 
-    def env(self, **extra):
-        return clean_env(self.home, self.fake, AWS_ECR_RETRY_DELAY="0.01", **extra)
-
-    def get(self, env):
-        stdout, stderr = io.BytesIO(), io.BytesIO()
-        code = ecr_login.main([ecr_login.PROGRAM, "get"], env, stdin=io.BytesIO(REGISTRY.encode("ascii")),
-                              stdout=stdout, stderr=stderr)
-        return code, stdout.getvalue().decode("utf-8"), stderr.getvalue().decode("utf-8")
-
     def assert_served(self, env):
-        code, out, err = self.get(env)
+        code, out, err = self.get(env=env)
         self.assertEqual((code, err), (0, ""), out)
         self.assertIn(json.loads(out)["Secret"], self.fake.minted)
 
@@ -166,7 +158,7 @@ class TokenLifetimeTest(unittest.TestCase):
         for name in self.SOURCES:
             with self.subTest(name):
                 self.fake.clear()
-                self.home = make_home(self)
+                self.new_home()
                 env, fetches = getattr(self, name)()
                 started = self.clock.time()
                 self.assert_served(env)
@@ -218,20 +210,20 @@ class TokenLifetimeTest(unittest.TestCase):
         self.assert_served(old)
         self.assertEqual(self.fake.count("ecr"), 1)
         self.clock.advance(PAST_MARGIN - STILL_CACHED)
-        code, out, err = self.get(old)
+        code, out, err = self.get(env=old)
         self.assertEqual((code, out), (1, ecr_login.NOT_FOUND + "\n"))
         self.assertIn("AWS_CREDENTIAL_EXPIRATION", err)
         self.assertIn("get new ones", err)
         self.assertEqual(err.count("\n"), 1, err)
         self.assertEqual(self.fake.count("ecr"), 1, "a request was signed with expired credentials")
         self.clock.advance(CREDENTIALS_LIFETIME)
-        self.assertIn("expired at", self.get(old)[2])
+        self.assertIn("expired at", self.get(env=old)[2])
         # Renewed in the environment (same key id, a later expiration): ECR is asked again.
         self.assert_served(env_expiring_in(CREDENTIALS_LIFETIME))
         self.assertEqual(self.fake.count("ecr"), 2)
 
     def test_a_malformed_expiration_is_a_config_error(self):
-        code, out, err = self.get(self.env(AWS_ACCESS_KEY_ID=ENV_KEY, AWS_SECRET_ACCESS_KEY=ENV_SECRET,
+        code, out, err = self.get(env=self.env(AWS_ACCESS_KEY_ID=ENV_KEY, AWS_SECRET_ACCESS_KEY=ENV_SECRET,
                                            AWS_CREDENTIAL_EXPIRATION="tomorrow"))
         self.assertEqual(code, 1)
         self.assertIn("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time", err)
