@@ -468,25 +468,25 @@ def signin_endpoint(region, fips, dualstack):
     return service_endpoint("signin", region, fips, dualstack)
 
 
-def setting_flag(ctx, env_name, profile_key, default=False):
+def setting_flag(request, env_name, profile_key, default=False):
     """A boolean setting as botocore reads one: the environment variable when it is set at all,
     else the profile's key; true when it says "true" in any case."""
-    value = ctx.env[env_name] if env_name in ctx.env else ctx.config.setting(profile_key)
+    value = request.env[env_name] if env_name in request.env else request.config.setting(profile_key)
     if value is None:
         return default
     return str(value).strip().lower() == "true"
 
 
-def services_section_setting(ctx, service, key):
+def services_section_setting(request, service, key):
     """A setting of a service in the [services NAME] section that the profile's `services`
     names ("" when absent); ConfigError when that section does not exist, as in botocore."""
-    name = ctx.config.setting("services")
+    name = request.config.setting("services")
     if not name:
         return ""
-    section = ctx.config.services.get(name)
+    section = request.config.services.get(name)
     if section is None:
         raise ConfigError('profile %s uses the services section "%s", which does not exist in %s' % (
-            ctx.config.profile_name, name, ctx.config.config_path))
+            request.config.profile_name, name, request.config.config_path))
     for line in section.get(service, "").split("\n"):
         sub_key, equals, value = line.partition("=")
         if equals and sub_key.strip(WHITESPACE).lower() == key:
@@ -494,34 +494,35 @@ def services_section_setting(ctx, service, key):
     return ""
 
 
-def configured_endpoint(ctx, service):
+def configured_endpoint(request, service):
     """A configured endpoint URL for a service, in botocore's order: AWS_ENDPOINT_URL_<SERVICE>,
     AWS_ENDPOINT_URL, the service's endpoint_url in the profile's [services] section, the
     profile's endpoint_url. None when none is set, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else
     the profile's ignore_configured_endpoint_urls) is true."""
-    if setting_flag(ctx, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls"):
+    if setting_flag(request, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls"):
         return None
-    env = ctx.env
+    env = request.env
     url = env.get("AWS_ENDPOINT_URL_" + service.upper(), "").strip() or env.get("AWS_ENDPOINT_URL", "").strip() \
-        or services_section_setting(ctx, service, "endpoint_url") or ctx.config.setting("endpoint_url", "").strip()
+        or services_section_setting(request, service, "endpoint_url") or request.config.setting("endpoint_url", "").strip()
     return url.rstrip("/") or None
 
 
-def endpoint_variants(ctx, fips=False, dualstack=False):
+def endpoint_variants(request, fips=False, dualstack=False):
     """(FIPS, dual-stack) for an AWS endpoint: AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
     AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint, with the given defaults."""
-    return (setting_flag(ctx, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", fips),
-            setting_flag(ctx, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", dualstack))
+    return (setting_flag(request, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", fips),
+            setting_flag(request, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", dualstack))
 
 
-def ecr_endpoint(ctx, registry):
-    """The ECR API endpoint that issues tokens for a registry. A -fips host always uses FIPS;
-    a dual-stack host uses the dual-stack endpoint unless dual-stack is turned off."""
+def ecr_endpoint(request):
+    """The ECR API endpoint that issues tokens for the request's registry. A -fips host always
+    uses FIPS; a dual-stack host uses the dual-stack endpoint unless dual-stack is turned off."""
+    registry = request.registry
     service = "ecr_public" if registry.is_public else "ecr"
-    override = configured_endpoint(ctx, service)
+    override = configured_endpoint(request, service)
     if override:
         return override
-    fips, dualstack = endpoint_variants(ctx, dualstack=registry.dualstack)
+    fips, dualstack = endpoint_variants(request, dualstack=registry.dualstack)
     return service_endpoint(service, registry.region, fips or registry.fips, dualstack)
 
 
@@ -966,9 +967,10 @@ def read_text_file(path, what):
 
 
 class SharedConfig:
-    """The user's AWS config and credentials files, and the profile the environment selects."""
+    """The user's AWS config and credentials files, and the profile chosen (profile), else the
+    one the environment selects."""
 
-    def __init__(self, env):
+    def __init__(self, env, profile=None):
         self.env = env
         self.config_path, self.credentials_path = shared_file_paths(env)
         config = parse_profile_file(read_text_file(self.config_path, "AWS config file"), True, self.config_path) \
@@ -981,7 +983,8 @@ class SharedConfig:
         self.profiles = merge_profile_files(config, credentials)
         self.sso_sessions = config.sso_sessions
         self.services = config.services
-        self.profile_name, self.profile_explicit = selected_profile_name(env)
+        self.profile_name, self.profile_explicit = selected_profile_name(
+            {"AWS_PROFILE": profile} if profile else env)  # a chosen profile is read as AWS_PROFILE is
 
     def profile(self, name=None):
         """The merged settings of a profile ({} when it does not exist)."""
@@ -998,11 +1001,11 @@ class SharedConfig:
                 self.profile_name, self.config_path, self.credentials_path))
 
 
-def default_region(ctx):
+def default_region(env, config):
     """AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region: the AWS CLI v2's and the
     Go SDK's order. "" when none is set."""
-    return (ctx.env.get("AWS_REGION", "").strip() or ctx.env.get("AWS_DEFAULT_REGION", "").strip()
-            or ctx.config.setting("region", "").strip())
+    return (env.get("AWS_REGION", "").strip() or env.get("AWS_DEFAULT_REGION", "").strip()
+            or config.setting("region", "").strip())
 
 
 # ============================================================================================
@@ -1147,23 +1150,6 @@ def host_registry(ctx, host, settings):
     return registry
 
 
-def select_host_profile(ctx, settings):
-    """Use a host's profile from the helper config, unless the helper's name chose one."""
-    if settings.get("profile") and not ctx.profile_forced:
-        ctx.select_profile(settings["profile"])
-
-
-def plan_for_registry(ctx, registry, settings):
-    """The credential source for a registry: the chain (under the host's profile, if the
-    helper's name or config gives one), wrapped in the host's role if it names one."""
-    select_host_profile(ctx, settings)
-    ctx.use_registry(registry)
-    source = plan_credentials(ctx)
-    if settings.get("role_arn"):
-        source = AssumeRoleSource("(helper config)", settings["role_arn"], source, settings)
-    return source
-
-
 # ============================================================================================
 # CREDENTIAL PROVIDERS (the AWS CLI's chain, planned without network, fetched on a cache miss)
 # ============================================================================================
@@ -1239,7 +1225,7 @@ class Source:
     def describe(self):
         raise NotImplementedError
 
-    def fetch(self, ctx):
+    def fetch(self, request):
         raise NotImplementedError
 
 
@@ -1257,14 +1243,14 @@ class StaticSource(Source):
     def describe(self):
         return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
 
-    def fetch(self, ctx):
+    def fetch(self, request):
         expiry = self.credentials.expiry  # only keys with AWS_CREDENTIAL_EXPIRATION have one
         if self.credentials.expiring():  # AWS would refuse them, or soon: no request is made
             when = "expired at %s" % format_expiry(expiry) if expiry <= time.time() else \
                 "expire at %s, within %d seconds" % (format_expiry(expiry), EXPIRY_MARGIN_SECONDS)
             raise CredentialsError("the credentials in %s %s (AWS_CREDENTIAL_EXPIRATION); get new ones" % (
                 self.origin, when))
-        return mask_and_check_fresh(ctx, self.credentials, self.origin)
+        return mask_and_check_fresh(request, self.credentials, self.origin)
 
 
 class AssumeRoleSource(Source):
@@ -1286,31 +1272,31 @@ class AssumeRoleSource(Source):
     def describe(self):
         return "role %s (profile %s) from %s" % (self.role_arn, self.profile, self.source.describe())
 
-    def fetch(self, ctx):
+    def fetch(self, request):
         """Role credentials from the role cache while they last (so an MFA code is asked once
         per session), else from STS, signed with the source's credentials."""
-        cached = load_role_credentials(ctx, self)
+        cached = load_role_credentials(request, self)
         if cached is not None:
             return cached
-        credentials = self.assume(ctx)
-        save_role_credentials(ctx, self, credentials)
+        credentials = self.assume(request)
+        save_role_credentials(request, self, credentials)
         return credentials
 
-    def assume(self, ctx):
-        source_credentials = self.source.fetch(ctx)
+    def assume(self, request):
+        source_credentials = self.source.fetch(request)
         params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name())]
         if self.duration:
             try:
                 params.append(("DurationSeconds", str(int(self.duration))))
             except ValueError:  # botocore ignores a duration that is not an integer, so do we
-                ctx.log.warning("ignoring duration_seconds %r of profile %s: not an integer" % (
+                request.log.warning("ignoring duration_seconds %r of profile %s: not an integer" % (
                     self.duration[:20], self.profile))
         if self.external_id:
             params.append(("ExternalId", self.external_id))
         if self.mfa_serial:
             params.append(("SerialNumber", self.mfa_serial))
-            params.append(("TokenCode", read_mfa_code(ctx, self.mfa_serial, self.profile)))
-        return sts_call(ctx, "AssumeRole", params, source_credentials)
+            params.append(("TokenCode", read_mfa_code(request, self.mfa_serial, self.profile)))
+        return sts_call(request, "AssumeRole", params, source_credentials)
 
 
 class WebIdentitySource(Source):
@@ -1331,16 +1317,16 @@ class WebIdentitySource(Source):
         where = "token file %s" % self.token_file if self.token_file else "a service account token"
         return "web identity role %s with %s (%s)" % (self.role_arn, where, self.origin)
 
-    def fetch(self, ctx):
+    def fetch(self, request):
         token = self.token
         if token is None:
             token = read_secret_file(self.token_file, "web identity token file").strip()
         if not token:
             raise CredentialsError("the web identity token %s is empty" % (self.token_file or "(inline)"))
-        ctx.remember_secret(token)
+        request.remember_secret(token)
         params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name()),
                   ("WebIdentityToken", token)]
-        return sts_call(ctx, "AssumeRoleWithWebIdentity", params, None)
+        return sts_call(request, "AssumeRoleWithWebIdentity", params, None)
 
 
 class SSOSource(Source):
@@ -1362,8 +1348,8 @@ class SSOSource(Source):
             self.role_name, self.account_id, self.profile,
             "sso-session " + self.session_name if self.session_name else self.start_url)
 
-    def fetch(self, ctx):
-        return sso_role_credentials(ctx, self)
+    def fetch(self, request):
+        return sso_role_credentials(request, self)
 
 
 class LoginSource(Source):
@@ -1380,8 +1366,8 @@ class LoginSource(Source):
     def describe(self):
         return "aws login session %s (profile %s)" % (self.session, self.profile)
 
-    def fetch(self, ctx):
-        return login_credentials(ctx, self)
+    def fetch(self, request):
+        return login_credentials(request, self)
 
 
 class ProcessSource(Source):
@@ -1398,8 +1384,8 @@ class ProcessSource(Source):
     def describe(self):
         return "credential_process of profile %s" % self.profile
 
-    def fetch(self, ctx):
-        return run_credential_process(ctx, self)
+    def fetch(self, request):
+        return run_credential_process(request, self)
 
 
 class ContainerSource(Source):
@@ -1417,8 +1403,8 @@ class ContainerSource(Source):
     def describe(self):
         return "container credentials endpoint %s" % self.url
 
-    def fetch(self, ctx):
-        return container_credentials(ctx, self)
+    def fetch(self, request):
+        return container_credentials(request, self)
 
 
 class IMDSSource(Source):
@@ -1436,41 +1422,41 @@ class IMDSSource(Source):
     def describe(self):
         return "EC2 instance metadata at %s" % self.endpoint
 
-    def fetch(self, ctx):
-        return imds_credentials(ctx, self)
+    def fetch(self, request):
+        return imds_credentials(request, self)
 
 
 ROLE_CACHE_DIRECTORY = "roles"
 
 
-def role_cache_path(ctx, source):
+def role_cache_path(request, source):
     """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
-    if not ctx.token_cache().enabled:
+    if not request.ctx.token_cache().enabled:
         return None
-    directory = ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
+    directory = request.ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
     if directory is None:
         return None
     return os.path.join(directory, sha256_digest(source.identity().encode("utf-8")).hex() + ".json")
 
 
-def load_role_credentials(ctx, source):
+def load_role_credentials(request, source):
     """Cached temporary role credentials that are not about to expire, or None."""
-    path = role_cache_path(ctx, source)
+    path = role_cache_path(request, source)
     if path is None:
         return None
     try:
         credentials = parse_credential_document(read_json_file(path, MAX_RESPONSE_BYTES, private=True),
                                                 "the role cache")
         if credentials.expiry is not None:  # the cache only ever holds temporary credentials
-            return mask_and_check_fresh(ctx, credentials, "the role cache")
+            return mask_and_check_fresh(request, credentials, "the role cache")
     except (OSError, ValueError, HelperError):  # missing, damaged or about to expire
         pass
     return None
 
 
-def save_role_credentials(ctx, source, credentials):
+def save_role_credentials(request, source, credentials):
     """Keep temporary role credentials (0600, in the 0700 cache dir) until they expire."""
-    path = role_cache_path(ctx, source)
+    path = role_cache_path(request, source)
     if path is None or credentials.expiry is None:
         return
     document = {"AccessKeyId": credentials.access_key, "SecretAccessKey": credentials.secret_key,
@@ -1479,7 +1465,7 @@ def save_role_credentials(ctx, source, credentials):
     try:
         write_private_file(path, json_dumps(document), durable=False)
     except OSError as error:
-        ctx.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
+        request.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
 
 
 def default_session_name():
@@ -1540,27 +1526,27 @@ def environment_source(env):
                         "the environment")
 
 
-def plan_credentials(ctx):
+def plan_credentials(request):
     """The Source the AWS CLI would use, in botocore's order: environment, assume-role
     profile, web identity, SSO, credentials file, credential_process, config file keys,
     container, IMDS. A source that is configured but broken raises; none at all raises too.
     Each decision is noted (note_source) for doctor, which reports this very walk."""
-    env, config = ctx.env, ctx.config
+    env, config = request.env, request.config
     config.check_selected_profile()
-    if ctx.profile_forced:
-        note_source(ctx, "environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
+    if request.profile:
+        note_source(request, "environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
     else:
-        source = noted(ctx, "environment keys", environment_source(env), "not set (AWS_ACCESS_KEY_ID)")
+        source = noted(request, "environment keys", environment_source(env), "not set (AWS_ACCESS_KEY_ID)")
         if source:
             return source
     name = config.profile_name
-    source = plan_profile(ctx, name, [name], top_level=True)
+    source = plan_profile(request, name, [name], top_level=True)
     if source:
         return source
-    source = noted(ctx, "container endpoint", container_source(env), "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
+    source = noted(request, "container endpoint", container_source(env), "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
     if source:
         return source
-    source = noted(ctx, "EC2 instance metadata", imds_source(ctx), "disabled (AWS_EC2_METADATA_DISABLED=true)")
+    source = noted(request, "EC2 instance metadata", imds_source(request), "disabled (AWS_EC2_METADATA_DISABLED=true)")
     if source:
         return source
     raise CredentialsError(
@@ -1569,28 +1555,28 @@ def plan_credentials(ctx):
             config.config_path, config.credentials_path))
 
 
-def note_source(ctx, what, state):
-    """Record one decision of the chain when doctor is listening (ctx.chain_trace); ctx None:
+def note_source(request, what, state):
+    """Record one decision of the chain when doctor is listening (request.chain_trace); request None:
     a decision inside a source profile, reported as part of the role's source."""
-    if ctx is not None and ctx.chain_trace is not None:
-        ctx.chain_trace.append((what, state))
+    if request is not None and request.chain_trace is not None:
+        request.chain_trace.append((what, state))
 
 
-def noted(ctx, what, source, absent):
+def noted(request, what, source, absent):
     """source, after noting it (its description, or `absent` when it is None)."""
-    note_source(ctx, what, source.describe() if source else absent)
+    note_source(request, what, source.describe() if source else absent)
     return source
 
 
-def plan_profile(ctx, name, visited, top_level=False):
+def plan_profile(request, name, visited, top_level=False):
     """The source a profile provides, in botocore's order, or None when it provides none:
     its role (role_arn without web_identity_token_file), else its own providers."""
-    profile = ctx.config.profile(name)
-    trace = ctx if top_level else None
+    profile = request.config.profile(name)
+    trace = request if top_level else None
     if has_role_config(profile):
-        return noted(trace, "assume role (role_arn)", plan_assume_role(ctx, name, profile, visited), "")
+        return noted(trace, "assume role (role_arn)", plan_assume_role(request, name, profile, visited), "")
     note_source(trace, "assume role (role_arn)", "not in profile %s" % name)
-    return profile_providers(ctx, name, top_level)
+    return profile_providers(request, name, top_level)
 
 
 def has_role_config(profile):
@@ -1603,15 +1589,15 @@ def has_static_keys(profile):
     return "aws_access_key_id" in profile or "aws_secret_access_key" in profile
 
 
-def profile_providers(ctx, name, top_level=False):
+def profile_providers(request, name, top_level=False):
     """botocore's ProfileProviderBuilder chain for one profile: web identity (the environment's
     only at the top level), SSO, credentials-file keys, credential_process, config-file keys.
     Each reads its own file, so a key pair from one file never takes a token from the other."""
-    config = ctx.config
+    config = request.config
     profile = config.profile(name)
-    trace = ctx if top_level else None
+    trace = request if top_level else None
     source = noted(trace, "web identity", web_identity_source(
-        ctx.env if top_level and not ctx.profile_forced else {}, profile, name), "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
+        request.env if top_level and not request.profile else {}, profile, name), "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
     if source:
         return source
     if profile.get("sso_role_name") or profile.get("sso_account_id"):  # botocore's trigger
@@ -1637,7 +1623,7 @@ def profile_providers(ctx, name, top_level=False):
 MAX_ROLE_CHAIN = 50
 
 
-def plan_assume_role(ctx, name, profile, visited):
+def plan_assume_role(request, name, profile, visited):
     """An AssumeRoleSource, its source resolved as botocore's AssumeRoleProvider does: a
     source profile with keys (in either file) or without a role of its own gives its own
     providers' credentials (SSO, process, either file's keys: never a mix); one with only a
@@ -1647,13 +1633,13 @@ def plan_assume_role(ctx, name, profile, visited):
     if source_profile and credential_source:
         raise ConfigError("profile %s has both source_profile and credential_source; use one" % name)
     if credential_source:
-        source = named_credential_source(ctx, name, credential_source)
+        source = named_credential_source(request, name, credential_source)
     elif not source_profile:
         raise ConfigError("profile %s has role_arn but neither source_profile nor credential_source" % name)
-    elif source_profile not in ctx.config.profiles:
+    elif source_profile not in request.config.profiles:
         raise ConfigError("source_profile %s of profile %s does not exist" % (source_profile, name))
     else:
-        source_settings = ctx.config.profile(source_profile)
+        source_settings = request.config.profile(source_profile)
         if source_profile == name and not has_static_keys(source_settings):
             raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
         if source_profile in visited and source_profile != name:
@@ -1662,25 +1648,25 @@ def plan_assume_role(ctx, name, profile, visited):
             raise ConfigError("the source_profile chain from profile %s is too deep (more than %d profiles)" % (
                 visited[0], MAX_ROLE_CHAIN))
         if has_static_keys(source_settings) or not has_role_config(source_settings):
-            source = profile_providers(ctx, source_profile)
+            source = profile_providers(request, source_profile)
         else:
-            source = plan_assume_role(ctx, source_profile, source_settings, visited + [source_profile])
+            source = plan_assume_role(request, source_profile, source_settings, visited + [source_profile])
         if source is None:
             raise ConfigError('the source profile "%s" must have credentials' % source_profile)
     return AssumeRoleSource(name, profile["role_arn"], source, profile)
 
 
-def named_credential_source(ctx, name, credential_source):
+def named_credential_source(request, name, credential_source):
     """The source a role profile's credential_source names."""
     if credential_source not in CREDENTIAL_SOURCES:
         raise ConfigError("profile %s: credential_source %r is not one of %s" % (
             name, credential_source, ", ".join(CREDENTIAL_SOURCES)))
     if credential_source == "Environment":
-        source = environment_source(ctx.env)
+        source = environment_source(request.env)
     elif credential_source == "EcsContainer":
-        source = container_source(ctx.env)
+        source = container_source(request.env)
     else:
-        source = imds_source(ctx)
+        source = imds_source(request)
     if source is None:
         raise CredentialsError("no credentials found in credential_source %s of profile %s" % (
             credential_source, name))
@@ -1801,12 +1787,12 @@ def container_source(env):
     return ContainerSource(url, token, token_file)
 
 
-def imds_source(ctx):
+def imds_source(request):
     """An IMDSSource unless AWS_EC2_METADATA_DISABLED is true."""
-    env = ctx.env
-    if ctx.settings.imds_disabled:
+    env = request.env
+    if request.settings.imds_disabled:
         return None
-    profile = ctx.config.profile()
+    profile = request.config.profile()
     endpoint = setting("imds_endpoint", env, profile)
     if endpoint:
         split_url(endpoint)  # validates it
@@ -1840,24 +1826,24 @@ def parse_credential_document(document, what, names=("AccessKeyId", "SecretAcces
     return Credentials(access_key, secret_key, token, expiry, account_id if isinstance(account_id, str) else None)
 
 
-def mask_and_check_fresh(ctx, credentials, what):
+def mask_and_check_fresh(request, credentials, what):
     """Remember the secrets (for redaction) and refuse credentials that are about to expire."""
-    ctx.remember_secret(credentials.secret_key)
-    ctx.remember_secret(credentials.token)
+    request.remember_secret(credentials.secret_key)
+    request.remember_secret(credentials.token)
     if credentials.expiring():
         raise CredentialsError("%s returned credentials that expire within %d seconds" % (
             what, EXPIRY_MARGIN_SECONDS))
     return credentials
 
 
-def sts_endpoint(ctx):
+def sts_endpoint(request):
     """STS URL and signing region: AWS_ENDPOINT_URL_STS, else regional, else (legacy) global."""
-    region = ctx.region or ECR_PUBLIC_REGION
-    override = configured_endpoint(ctx, "sts")
+    region = request.region or ECR_PUBLIC_REGION
+    override = configured_endpoint(request, "sts")
     if override:
         return override, region
-    fips, dualstack = endpoint_variants(ctx)
-    mode = (setting("sts_regional_endpoints", ctx.env, ctx.config.profile()) or "regional").lower()
+    fips, dualstack = endpoint_variants(request)
+    mode = (setting("sts_regional_endpoints", request.env, request.config.profile()) or "regional").lower()
     if mode not in ("legacy", "regional"):
         raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
     global_endpoint = region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS)
@@ -1866,12 +1852,12 @@ def sts_endpoint(ctx):
     return service_endpoint("sts", region, fips, dualstack), region
 
 
-def sts_call(ctx, action, params, credentials):
+def sts_call(request, action, params, credentials):
     """AssumeRole (signed with the source credentials) or AssumeRoleWithWebIdentity (unsigned)."""
-    url, region = sts_endpoint(ctx)
+    url, region = sts_endpoint(request)
     body = form_encode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    response = aws_call(ctx, "STS " + action, url, headers, body, credentials, region, "sts",
+    response = aws_call(request, "STS " + action, url, headers, body, credentials, region, "sts",
                         lambda r: answer_error(r, "STS"))
     result = xml_fields(response.body, ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn"))
     if result is None:
@@ -1880,7 +1866,7 @@ def sts_call(ctx, action, params, credentials):
     document = dict(result, AccountId=arn_parts[4] if len(arn_parts) > 4 else None)
     credentials = parse_credential_document(document, "STS " + action,
                                             ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
-    return mask_and_check_fresh(ctx, credentials, "STS " + action)
+    return mask_and_check_fresh(request, credentials, "STS " + action)
 
 
 XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -1938,12 +1924,12 @@ def xml_fields(body, names):
             found[local] = xml_unescape(text[position:close if close >= 0 else len(text)]).strip()
 
 
-def sso_token_path(ctx, source):
+def sso_token_path(request, source):
     """~/.aws/sso/cache/<sha1 of the session name, or of the start URL for legacy profiles>.json"""
     import hashlib
 
     key = source.session_name or source.start_url
-    home = home_directory(ctx.env)
+    home = home_directory(request.env)
     if not home:
         raise CredentialsError("cannot find the SSO token cache: HOME is not set")
     return os.path.join(home, ".aws", "sso", "cache", hashlib.sha1(key.encode("utf-8")).hexdigest() + ".json")
@@ -1964,16 +1950,16 @@ def read_cli_cache(path, missing, what, hint):
         raise CredentialsError("the %s %s is not valid JSON; %s" % (what, path, hint))
 
 
-def load_sso_token(ctx, source):
+def load_sso_token(request, source):
     """The cached SSO access token, refreshed through SSO OIDC when it expires and can be."""
-    path = sso_token_path(ctx, source)
+    path = sso_token_path(request, source)
     document = read_cli_cache(path, "no cached SSO token for profile %s" % source.profile, "SSO token cache file",
                               sso_login_hint(source))
     if not isinstance(document, dict) or not isinstance(document.get("accessToken"), str):
         raise CredentialsError("the SSO token cache file %s has no accessToken; %s" % (path, sso_login_hint(source)))
-    ctx.remember_secret(document.get("accessToken"))
-    ctx.remember_secret(document.get("refreshToken"))
-    ctx.remember_secret(document.get("clientSecret"))
+    request.remember_secret(document.get("accessToken"))
+    request.remember_secret(document.get("refreshToken"))
+    request.remember_secret(document.get("clientSecret"))
     try:
         expires = parse_timestamp(str(document.get("expiresAt", "")).replace("UTC", "Z"))
     except ValueError:
@@ -1981,7 +1967,7 @@ def load_sso_token(ctx, source):
     if expires - EXPIRY_MARGIN_SECONDS > time.time():
         return document["accessToken"]
     if source.session_name and can_refresh_sso_token(document):
-        return refresh_sso_token(ctx, source, path, document)
+        return refresh_sso_token(request, source, path, document)
     raise CredentialsError("the SSO session for profile %s has expired; %s" % (source.profile, sso_login_hint(source)))
 
 
@@ -1994,13 +1980,13 @@ def can_refresh_sso_token(document):
         return True
 
 
-def refresh_sso_token(ctx, source, path, document):
+def refresh_sso_token(request, source, path, document):
     """SSO OIDC CreateToken with the refresh token; the new token is written back."""
-    url = configured_endpoint(ctx, "sso_oidc") or service_endpoint("sso_oidc", source.region, *endpoint_variants(ctx))
+    url = configured_endpoint(request, "sso_oidc") or service_endpoint("sso_oidc", source.region, *endpoint_variants(request))
     body = json_dumps({"grantType": "refresh_token", "clientId": document["clientId"],
                        "clientSecret": document["clientSecret"], "refreshToken": document["refreshToken"]})
     try:
-        response = aws_call(ctx, "SSO OIDC CreateToken", url + "/token", {"Content-Type": "application/json"},
+        response = aws_call(request, "SSO OIDC CreateToken", url + "/token", {"Content-Type": "application/json"},
                             body, None, source.region, "sso-oauth", answer_error)
         answer = json_loads(response.body)
         token, lifetime = answer["accessToken"], answer["expiresIn"]
@@ -2009,16 +1995,16 @@ def refresh_sso_token(ctx, source, path, document):
     except (AWSError, ValueError, KeyError, TypeError) as error:
         raise CredentialsError("the SSO session for profile %s has expired and could not be refreshed (%s); %s" % (
             source.profile, error if isinstance(error, AWSError) else "bad CreateToken answer", sso_login_hint(source)))
-    ctx.remember_secret(token)
+    request.remember_secret(token)
     document = dict(document, accessToken=token,
                     expiresAt=format_go_time(int(time.time() + lifetime) * 10 ** 9, utc=True))
     if isinstance(answer.get("refreshToken"), str):
-        ctx.remember_secret(answer["refreshToken"])
+        request.remember_secret(answer["refreshToken"])
         document["refreshToken"] = answer["refreshToken"]
     try:
         write_private_file(path, json_dumps(document))
     except OSError as error:
-        ctx.log.warning("could not save the refreshed SSO token to %s: %s" % (path, error.strerror))
+        request.log.warning("could not save the refreshed SSO token to %s: %s" % (path, error.strerror))
     return token
 
 
@@ -2030,13 +2016,13 @@ def login_hint(source):
     return "run: aws login --profile %s" % source.profile
 
 
-def login_cache_path(ctx, source):
+def login_cache_path(request, source):
     """$AWS_LOGIN_CACHE_DIRECTORY (else ~/.aws/login/cache)/<sha256 of the session>.json"""
-    directory = ctx.settings.login_cache_directory
+    directory = request.settings.login_cache_directory
     if directory:
-        directory = expand_home(expand_variables(directory, ctx.env), ctx.env)
+        directory = expand_home(expand_variables(directory, request.env), request.env)
     else:
-        home = home_directory(ctx.env)
+        home = home_directory(request.env)
         if not home:
             raise CredentialsError("cannot find the aws login cache: HOME is not set (or set AWS_LOGIN_CACHE_DIRECTORY)")
         directory = os.path.join(home, *LOGIN_CACHE_PATH)
@@ -2057,9 +2043,9 @@ def login_cache_credentials(document):
     return credentials
 
 
-def login_credentials(ctx, source):
+def login_credentials(request, source):
     """The cached `aws login` credentials while they are valid, else refreshed ones."""
-    path = login_cache_path(ctx, source)
+    path = login_cache_path(request, source)
     document = read_cli_cache(path, "no cached aws login session for profile %s" % source.profile,
                               "aws login cache file", login_hint(source))
     try:
@@ -2067,13 +2053,13 @@ def login_credentials(ctx, source):
     except (ValueError, CredentialsError):
         raise CredentialsError("the aws login cache file %s holds no credentials; %s" % (path, login_hint(source)))
     for name in ("refreshToken", "dpopKey", "idToken"):
-        ctx.remember_secret(document.get(name))
+        request.remember_secret(document.get(name))
     if not credentials.expiring():
-        return mask_and_check_fresh(ctx, credentials, "the aws login cache")
+        return mask_and_check_fresh(request, credentials, "the aws login cache")
     if not all(isinstance(document.get(name), str) and document[name] for name in ("refreshToken", "clientId", "dpopKey")):
         raise CredentialsError("the aws login session for profile %s has expired and cannot be refreshed; %s" % (
             source.profile, login_hint(source)))
-    return refresh_login(ctx, source, path, document)
+    return refresh_login(request, source, path, document)
 
 
 def random_uuid4():
@@ -2085,14 +2071,14 @@ def random_uuid4():
     return "-".join((text[:8], text[8:12], text[12:16], text[16:20], text[20:]))
 
 
-def refresh_login(ctx, source, path, document):
+def refresh_login(request, source, path, document):
     """AWS Sign-In CreateOAuth2Token with the refresh token, unsigned but with a DPoP proof made
     with the session's key; the refreshed entry is written back (0600, atomically)."""
-    region = ctx.region or default_region(ctx)
+    region = request.region or default_region(request.env, request.config)
     if not region:
         raise CredentialsError("the aws login session for profile %s needs refreshing, which needs a region" %
                                source.profile)
-    url = (configured_endpoint(ctx, "signin") or signin_endpoint(region, *endpoint_variants(ctx))) + LOGIN_TOKEN_PATH
+    url = (configured_endpoint(request, "signin") or signin_endpoint(region, *endpoint_variants(request))) + LOGIN_TOKEN_PATH
     try:
         key = ec_private_key(document["dpopKey"])
     except ValueError as error:
@@ -2102,7 +2088,7 @@ def refresh_login(ctx, source, path, document):
                        "grantType": "refresh_token"})
     headers = {"Content-Type": "application/json", "DPoP": dpop_proof(key, url, time.time(), random_uuid4())}
     try:
-        response = aws_call(ctx, "Sign-In CreateOAuth2Token", url, headers, body, None, region, "signin",
+        response = aws_call(request, "Sign-In CreateOAuth2Token", url, headers, body, None, region, "signin",
                             lambda r: answer_error(r, "Sign-In"))
     except AWSError as error:
         if 400 <= error.status < 500:
@@ -2119,7 +2105,7 @@ def refresh_login(ctx, source, path, document):
         credentials = login_cache_credentials({"accessToken": token})
     except (ValueError, KeyError, TypeError, CredentialsError):
         raise CredentialsError("Sign-In CreateOAuth2Token gave an unusable answer; %s" % login_hint(source))
-    ctx.remember_secret(answer["refreshToken"])
+    request.remember_secret(answer["refreshToken"])
     account_id = document["accessToken"].get("accountId")
     token = {"accessKeyId": credentials.access_key, "secretAccessKey": credentials.secret_key,
              "sessionToken": credentials.token, "accountId": account_id, "expiresAt": token["expiresAt"]}
@@ -2127,18 +2113,18 @@ def refresh_login(ctx, source, path, document):
     try:
         write_private_file(path, json_dumps(dict(document, accessToken=token, refreshToken=answer["refreshToken"])))
     except OSError as error:
-        ctx.log.warning("could not save the refreshed aws login session to %s: %s" % (path, error.strerror))
-    return mask_and_check_fresh(ctx, credentials, "Sign-In CreateOAuth2Token")
+        request.log.warning("could not save the refreshed aws login session to %s: %s" % (path, error.strerror))
+    return mask_and_check_fresh(request, credentials, "Sign-In CreateOAuth2Token")
 
 
-def sso_role_credentials(ctx, source):
+def sso_role_credentials(request, source):
     """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
-    token = load_sso_token(ctx, source)
-    base = configured_endpoint(ctx, "sso") or service_endpoint("sso", source.region, *endpoint_variants(ctx))
+    token = load_sso_token(request, source)
+    base = configured_endpoint(request, "sso") or service_endpoint("sso", source.region, *endpoint_variants(request))
     url = base + "/federation/credentials?" + form_encode([("account_id", source.account_id),
                                                           ("role_name", source.role_name)])
     try:
-        response = aws_call(ctx, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
+        response = aws_call(request, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
                             source.region, "awsssoportal", lambda r: answer_error(r, "SSO"), method="GET")
     except AWSError as error:
         if error.status in (401, 403):
@@ -2152,7 +2138,7 @@ def sso_role_credentials(ctx, source):
     credentials = parse_credential_document(document, "SSO GetRoleCredentials",
                                             ("accessKeyId", "secretAccessKey", "sessionToken", "expiration"))
     credentials.account_id = source.account_id
-    return mask_and_check_fresh(ctx, credentials, "SSO GetRoleCredentials")
+    return mask_and_check_fresh(request, credentials, "SSO GetRoleCredentials")
 
 
 # How much of a credential_process's stderr is kept, for its first line in the error message.
@@ -2219,12 +2205,12 @@ class StderrTee:
         return self.start.decode("utf-8", "replace")
 
 
-def run_credential_process(ctx, source):
+def run_credential_process(request, source):
     """Run credential_process as botocore does: split into words (shlex, or the C runtime's
     rules on Windows), no shell; with a timeout."""
     import subprocess
 
-    timeout = ctx.settings.process_timeout
+    timeout = request.settings.process_timeout
     try:
         argv = split_command(source.command)
     except ValueError as error:
@@ -2268,7 +2254,7 @@ def run_credential_process(ctx, source):
     credentials = parse_credential_document(document, what,
                                             ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
     credentials.account_id = credentials.account_id or source.account_id
-    return mask_and_check_fresh(ctx, credentials, what)
+    return mask_and_check_fresh(request, credentials, what)
 
 
 def split_command(command, windows=None):
@@ -2309,25 +2295,25 @@ def split_windows_command(command):
     return words + ([word] if word is not None else [])
 
 
-def container_credentials(ctx, source):
+def container_credentials(request, source):
     """GET the ECS/EKS container credentials endpoint, three tries."""
     token = source.token
     if source.token_file:
         token = read_secret_file(source.token_file, "container authorization token file")
     if "\r" in token or "\n" in token:
         raise CredentialsError("the container authorization token contains a line break")
-    ctx.remember_secret(token)
+    request.remember_secret(token)
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = token
-    timeout = ctx.settings.container_timeout
+    timeout = request.settings.container_timeout
     what = "the container credentials endpoint %s" % source.url
     reason = ""
     for attempt in range(CONTAINER_ATTEMPTS):
         if attempt:
-            time.sleep(ctx.settings.retry_delay)
+            time.sleep(request.settings.retry_delay)
         try:
-            response = http_request(ctx, "GET", source.url, headers, None, timeout, use_proxy=False)
+            response = http_request(request, "GET", source.url, headers, None, timeout, use_proxy=False)
         except AWSError as error:
             if not error.retryable:  # a redirect or an untrusted certificate: the same next time
                 raise CredentialsError("%s: %s" % (what, error))
@@ -2339,17 +2325,17 @@ def container_credentials(ctx, source):
             except ValueError:
                 reason = "answered something that is not JSON"
                 continue
-            return mask_and_check_fresh(ctx, parse_credential_document(document, what), what)
+            return mask_and_check_fresh(request, parse_credential_document(document, what), what)
         reason = "answered HTTP %d" % response.status
     raise CredentialsError("%s failed after %d tries: %s" % (what, CONTAINER_ATTEMPTS, reason))
 
 
-def imds_request(ctx, source, method, path, headers):
+def imds_request(request, source, method, path, headers):
     """One IMDS request with the source's timeout and attempts; None when it never answered."""
     response = None
     for attempt in range(source.attempts):
         try:
-            response = http_request(ctx, method, source.endpoint + path, headers, None, source.timeout,
+            response = http_request(request, method, source.endpoint + path, headers, None, source.timeout,
                                     use_proxy=False)
         except AWSError as error:
             if not error.retryable:
@@ -2361,9 +2347,9 @@ def imds_request(ctx, source, method, path, headers):
     return response
 
 
-def imds_credentials(ctx, source):
+def imds_credentials(request, source):
     """IMDSv2 (token, role name, credentials), falling back to IMDSv1 unless it is disabled."""
-    token_response = imds_request(ctx, source, "PUT", "/latest/api/token",
+    token_response = imds_request(request, source, "PUT", "/latest/api/token",
                                   {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
     silent = CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
                               "(%gs per request; not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
@@ -2372,25 +2358,25 @@ def imds_credentials(ctx, source):
     if token_response is None:  # as botocore: no answer to the PUT (an IMDSv2 hop limit of 1) means IMDSv1
         if source.v1_disabled:
             raise silent
-        ctx.log.debug("no answer to the IMDSv2 token request; trying IMDSv1")
+        request.log.debug("no answer to the IMDSv2 token request; trying IMDSv1")
     elif token_response.status == 200:
         token = token_response.body.decode("ascii", "replace")
-        ctx.remember_secret(token)
+        request.remember_secret(token)
         headers["x-aws-ec2-metadata-token"] = token
     elif token_response.status != 400 and not source.v1_disabled:  # botocore: only 400 is final
-        ctx.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
+        request.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
     else:
         raise CredentialsError("the EC2 instance metadata service refused a session token (HTTP %d)%s" % (
             token_response.status, "; IMDSv1 fallback is disabled" if source.v1_disabled else ""))
     base = "/latest/meta-data/iam/security-credentials/"
-    role_response = imds_request(ctx, source, "GET", base, headers)
+    role_response = imds_request(request, source, "GET", base, headers)
     if role_response is None:
         raise silent
     if role_response.status != 200 or not role_response.body.strip():
         raise CredentialsError("no IAM role is attached to this EC2 instance (instance metadata at %s)" %
                                source.endpoint)
     role = role_response.body.decode("utf-8", "replace").strip().splitlines()[0]
-    creds_response = imds_request(ctx, source, "GET", base + role, headers)
+    creds_response = imds_request(request, source, "GET", base + role, headers)
     if creds_response is None or creds_response.status != 200:
         raise CredentialsError("the EC2 instance metadata service gave no credentials for role %s" % role)
     try:
@@ -2401,7 +2387,7 @@ def imds_credentials(ctx, source):
         raise CredentialsError("the EC2 instance metadata service answered %s for role %s" % (
             str(document.get("Code"))[:50], role))
     what = "EC2 instance metadata"
-    return mask_and_check_fresh(ctx, parse_credential_document(document, what), what)
+    return mask_and_check_fresh(request, parse_credential_document(document, what), what)
 
 
 def terminal_echo(descriptor, enabled):
@@ -2438,7 +2424,7 @@ def open_prompt(windows=None):
         return None
 
 
-def read_mfa_code(ctx, serial, profile, windows=None):
+def read_mfa_code(request, serial, profile, windows=None):
     """An MFA code typed on the terminal (stdin carries the docker protocol). The Windows
     console has no termios: the code is shown as it is typed, which a one-time code allows."""
     prompt = open_prompt(windows)
@@ -2876,19 +2862,19 @@ def lazy_ca_directory(env):
     return None
 
 
-def tls_context(ctx, lazy):
+def tls_context(request, lazy):
     """The run's TLS context, made once: AWS_CA_BUNDLE (or ca_bundle) alone when set, else the
     system store in full; lazy=True: the store read from its hashed directory, or None when
     there is no such directory or a CA bundle is set."""
-    if lazy not in ctx.tls_contexts:
-        ctx.tls_contexts[lazy] = make_tls_context(ctx, lazy)
-    return ctx.tls_contexts[lazy]
+    if lazy not in request.tls_contexts:
+        request.tls_contexts[lazy] = make_tls_context(request, lazy)
+    return request.tls_contexts[lazy]
 
 
-def make_tls_context(ctx, lazy):
+def make_tls_context(request, lazy):
     import ssl
 
-    ca_bundle = setting("ca_bundle", ctx.env, ctx.config.profile())
+    ca_bundle = setting("ca_bundle", request.env, request.config.profile())
     if ca_bundle:
         if lazy:
             return None
@@ -2898,7 +2884,7 @@ def make_tls_context(ctx, lazy):
             raise ConfigError("cannot load the CA bundle %s (AWS_CA_BUNDLE): %s" % (
                 ca_bundle, getattr(error, "strerror", None) or error))
     if lazy:
-        directory = lazy_ca_directory(ctx.env)
+        directory = lazy_ca_directory(request.env)
         return ssl.create_default_context(capath=directory) if directory else None
     return ssl.create_default_context()
 
@@ -3066,7 +3052,7 @@ def exchange(method, scheme, host, port, target, headers, body, proxy, deadline,
         connection.sock.close()
 
 
-def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
+def http_request(request, method, url, headers, body, timeout, use_proxy=True):
     """One HTTP exchange on a new connection, all of it within timeout seconds. A Response
     for any status but a redirect (never followed: credentials go to exactly one host);
     AWSError when there was no answer: refused, dropped, timed out, TLS failure, a redirect or
@@ -3083,21 +3069,21 @@ def http_request(ctx, method, url, headers, body, timeout, use_proxy=True):
     if body is not None or method in ("POST", "PUT"):
         request_headers.append(("Content-Length", str(len(body or b""))))
     request_headers.append(("Connection", "close"))
-    proxy = proxy_for(ctx.env, scheme, host, port) if use_proxy else None
+    proxy = proxy_for(request.env, scheme, host, port) if use_proxy else None
     deadline = time.time() + max(timeout, 0.001)
-    lazy = tls_context(ctx, True) if scheme == "https" else None
+    lazy = tls_context(request, True) if scheme == "https" else None
     try:
         try:
             status, response_headers, data = exchange(
                 method, scheme, host, port, target, request_headers, body, proxy, deadline,
-                lazy or (tls_context(ctx, False) if scheme == "https" else None))
+                lazy or (tls_context(request, False) if scheme == "https" else None))
         except (OSError, ValueError) as error:
             if lazy is None or not is_untrusted(error):
                 raise
             # The hashed directory may lack a root that the full store has: one more try with
             # all of them, so the set of trusted roots is exactly the system store's.
             status, response_headers, data = exchange(method, scheme, host, port, target, request_headers, body,
-                                                      proxy, deadline, tls_context(ctx, False))
+                                                      proxy, deadline, tls_context(request, False))
     except socket.timeout:
         raise AWSError("no complete answer from %s: timed out after %.3gs" % (where, timeout), code="ConnectionError",
                        retryable=True)
@@ -3149,12 +3135,12 @@ def answer_error(response, service="AWS"):
     return aws_error(service, response.status, str(code), str(message))
 
 
-def aws_call(ctx, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
+def aws_call(request, name, url, headers, body, credentials, region, service, error_parser, method="POST"):
     """An AWS API call with standard-mode retries inside an overall deadline; re-signed on
     every attempt. Returns a 2xx Response or raises the last AWSError."""
-    deadline = time.time() + ctx.settings.total_timeout
+    deadline = time.time() + request.settings.total_timeout
     last_error = None
-    for attempt in range(1, ctx.settings.max_attempts + 1):
+    for attempt in range(1, request.settings.max_attempts + 1):
         remaining = deadline - time.time()
         if remaining <= 0:
             attempt -= 1  # this one was never made: say how many were
@@ -3163,7 +3149,7 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
         if credentials is not None:
             sign_request(method, url, request_headers, body, credentials, region, service)
         try:
-            response = http_request(ctx, method, url, request_headers, body, min(ctx.settings.http_timeout, remaining))
+            response = http_request(request, method, url, request_headers, body, min(request.settings.http_timeout, remaining))
         except AWSError as error:
             last_error = error
             if not error.retryable:
@@ -3174,14 +3160,14 @@ def aws_call(ctx, name, url, headers, body, credentials, region, service, error_
             last_error = error_parser(response)
             if not last_error.retryable:
                 raise last_error
-        ctx.log.debug("%s attempt %d failed: %s" % (name, attempt, last_error))
-        if attempt < ctx.settings.max_attempts:
+        request.log.debug("%s attempt %d failed: %s" % (name, attempt, last_error))
+        if attempt < request.settings.max_attempts:
             import random  # only now: most calls succeed at once
 
-            delay = random.random() * min(ctx.settings.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+            delay = random.random() * min(request.settings.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
             time.sleep(max(0.0, min(delay, deadline - time.time())))
     if last_error is None:
-        last_error = AWSError("%s: no attempt fitted in %gs" % (name, ctx.settings.total_timeout), retryable=True)
+        last_error = AWSError("%s: no attempt fitted in %gs" % (name, request.settings.total_timeout), retryable=True)
     raise AWSError("%s failed after %d attempt(s): %s" % (name, attempt, last_error), code=last_error.code,
                    status=last_error.status)
 
@@ -3253,8 +3239,9 @@ def is_strict_base64(text):
     return True
 
 
-def get_authorization_token(ctx, registry, credentials):
-    """Call (private or public) GetAuthorizationToken for a registry."""
+def get_authorization_token(request, credentials):
+    """Call (private or public) GetAuthorizationToken for the request's registry."""
+    registry = request.registry
     if registry.is_public:
         target, body, service = ECR_PUBLIC_TARGET, b"{}", "ecr-public"
     else:
@@ -3262,7 +3249,7 @@ def get_authorization_token(ctx, registry, credentials):
         body = ('{"registryIds":["%s"]}' % registry.account if registry.account else "{}").encode("ascii")
     what = "ECR Public" if registry.is_public else "ECR"
     headers = {"Content-Type": JSON_11, "X-Amz-Target": target}
-    response = aws_call(ctx, what + " GetAuthorizationToken", ecr_endpoint(ctx, registry), headers, body,
+    response = aws_call(request, what + " GetAuthorizationToken", ecr_endpoint(request), headers, body,
                         credentials, registry.region, service, lambda r: answer_error(r, what))
     try:
         data = json_loads(response.body)["authorizationData"]
@@ -3293,8 +3280,8 @@ def get_authorization_token(ctx, registry, credentials):
         # cached (list would show it) nor trusted for anything else.
         raise AWSError("Invalid ProxyEndpoint returned by ECR: %r" % str(proxy_endpoint)[:100])
     auth = AuthToken(token, float(expires_at), proxy_endpoint)
-    ctx.remember_secret(auth.password)
-    ctx.remember_secret(token)
+    request.remember_secret(auth.password)
+    request.remember_secret(token)
     return auth
 
 
@@ -4030,41 +4017,29 @@ def mask_userinfo(text):
 
 
 class Context:
-    """What one run knows: the environment, the config files (read on first use), the region
-    of the registry being served, the log, and the secrets seen so far (for redaction)."""
+    """What one run knows: the environment, the AWS profile the helper's name chose (if any),
+    the settings, the log, the cache directory and the secrets seen so far (for redaction).
+    It is not changed by what a request chooses: that is in the Request."""
 
     def __init__(self, env, profile=None):
         self.env = env
-        self.profile_forced = False  # a profile chosen by the helper's own name or config
+        self.profile = profile  # chosen by the name the helper runs under (docker-credential-ecr-login-PROFILE)
         self.secrets = set()
         self.trusted_cache_dir = None
         self.cache_problem = None  # why the cache directory is not used, once it has been looked at
         self.cache_refused = False
         self.settings = Settings(env)
         self.log = Log(env, self.secrets, self.cache_subdirectory)
-        self.region = None
-        self.chain_trace = None  # a list while doctor reports the chain's decisions
-        self.tls_contexts = {}
-        self._config = None
+        self.shared_configs = {}
         self.program = ""  # the path this copy was run as, for doctor's look at PATH
-        if profile:
-            self.select_profile(profile)
 
-    def select_profile(self, profile):
-        """Use one AWS profile, as botocore's Session(profile=...) does: environment keys no
-        longer take precedence over it."""
-        self.env = dict(self.env, AWS_PROFILE=profile)
-        self.profile_forced = True
-        self._config = None
-
-    @property
-    def config(self):
-        if self._config is None:
-            self._config = SharedConfig(self.env)
-        return self._config
-
-    def use_registry(self, registry):
-        self.region = registry.region
+    def shared_config(self, profile=None):
+        """The AWS config files as read for a profile (else the helper's name's, else the one
+        the environment selects); read once per profile."""
+        profile = profile or self.profile
+        if profile not in self.shared_configs:
+            self.shared_configs[profile] = SharedConfig(self.env, profile)
+        return self.shared_configs[profile]
 
     def remember_secret(self, value):
         if value and isinstance(value, str) and len(value) >= 4:
@@ -4096,63 +4071,96 @@ class Context:
         return TokenCache(directory, self.log, legacy_keys=not go_fips_mode(self.env)) if directory else NoTokenCache()
 
 
-def registry_token(ctx, registry, settings=None):
-    """The AuthToken for a registry: from the cache when it is fresh, else from ECR, with
-    concurrent helpers waiting on the cache lock for the one that calls ECR. settings are
-    the registry's entry in the helper config (profile, role_arn)."""
+class Request:
+    """One request, made once from the run's Context and passed down: the registry (None when
+    doctor is given none), its region, the AWS profile chosen for it (by the command, the
+    helper's name or the host's helper config entry) and that profile's config files, the
+    host's helper config settings; and the run's environment, settings and log."""
+
+    def __init__(self, ctx, registry=None, host_settings=None, profile=None):
+        self.ctx = ctx
+        self.env, self.settings, self.log = ctx.env, ctx.settings, ctx.log
+        self.registry = registry
+        self.region = registry.region if registry else None
+        self.host_settings = host_settings or {}
+        # A chosen profile is used as botocore's Session(profile=...) uses one: environment
+        # keys no longer take precedence over it.
+        self.profile = profile or ctx.profile or self.host_settings.get("profile") or None
+        self.config = ctx.shared_config(self.profile)
+        self.tls_contexts = {}
+        self.chain_trace = None  # a list while doctor reports the chain's decisions
+
+    def remember_secret(self, value):
+        self.ctx.remember_secret(value)
+
+
+def plan_source(request):
+    """The credential source for a request: the chain (under the request's profile), wrapped
+    in the role of the host's helper config entry if it names one."""
+    source = plan_credentials(request)
+    if request.host_settings.get("role_arn"):
+        source = AssumeRoleSource("(helper config)", request.host_settings["role_arn"], source, request.host_settings)
+    return source
+
+
+def registry_token(request):
+    """The AuthToken for the request's registry: from the cache when it is fresh, else from
+    ECR, with concurrent helpers waiting on the cache lock for the one that calls ECR."""
     try:
-        return token_for_source(ctx, registry, plan_for_registry(ctx, registry, settings or {}))
+        return token_for_source(request, plan_source(request))
     except HelperError as error:
-        hint = region_hint(registry)  # a typo in the region fails here, as a name that does not resolve
+        hint = region_hint(request.registry)  # a typo in the region fails here, as a name that does not resolve
         if hint:
             error.args = ("%s (%s)" % (error, hint),)
         raise
 
 
-def token_for_source(ctx, registry, source):
-    """The AuthToken for a registry and a planned credential source (see registry_token)."""
-    slot = ctx.token_cache().slot(registry, source)
+def token_for_source(request, source):
+    """The AuthToken for the request's registry and a planned credential source (see registry_token)."""
+    registry = request.registry
+    slot = request.ctx.token_cache().slot(registry, source)
     entry = slot.get()
     if entry is not None and entry.is_fresh(time.time()):
-        ctx.log.debug("using the cached token for %s" % registry.host)
+        request.log.debug("using the cached token for %s" % registry.host)
         return entry.auth
-    ctx.settings.resolve(FETCH_SETTINGS)
+    request.settings.resolve(FETCH_SETTINGS)
     waiting_since = time.time()
-    ctx.log.debug("no fresh token for %s in the cache" % registry.host)
-    with slot.lock(ctx.settings.lock_timeout):
+    request.log.debug("no fresh token for %s in the cache" % registry.host)
+    with slot.lock(request.settings.lock_timeout):
         entry = slot.get()  # another helper may have fetched it while we waited
         if entry is not None and entry.is_fresh(time.time()):
-            ctx.log.debug("using the token another helper just cached for %s" % registry.host)
+            request.log.debug("using the token another helper just cached for %s" % registry.host)
             return entry.auth
         failure = slot.failure_since(waiting_since)
         if failure:  # the helper we waited for just failed: do not make the burst wait again
             raise AWSError("%s (the same answer a concurrent helper got a moment ago)" % failure)
         try:
-            auth, fresh = fetch_token(ctx, registry, source, entry)
+            auth, fresh = fetch_token(request, source, entry)
         except HelperError as error:
-            slot.record_failure(redact(str(error), ctx.secrets))
+            slot.record_failure(redact(str(error), request.ctx.secrets))
             raise
         if fresh:
             slot.put(CacheEntry.for_token(auth, registry.service))
         return auth
 
 
-def fetch_token(ctx, registry, source, stale_entry):
+def fetch_token(request, source, stale_entry):
     """(AuthToken, fresh): a new token from ECR; if that fails, a cached token (private or
     ECR Public, as the Go helper serves both) that has not expired yet, nor its credentials;
     never an expired one: Docker would fail the pull with it, where without it a public pull
     can still go anonymous."""
+    registry = request.registry
     try:
-        credentials = source.fetch(ctx)
-        auth = get_authorization_token(ctx, registry, credentials)
+        credentials = source.fetch(request)
+        auth = get_authorization_token(request, credentials)
         auth.credentials_expiry = credentials.expiry
     except HelperError as error:
         if stale_entry is not None and stale_entry.auth is not None and stale_entry.is_unexpired(time.time()):
-            ctx.log.warning("%s; using the cached token for %s, valid until %s" % (
+            request.log.warning("%s; using the cached token for %s, valid until %s" % (
                 error, registry.host, stale_entry.expires_text))
             return stale_entry.auth, False
         raise
-    ctx.log.info("fetched a token for %s with %s; it expires at %s%s" % (
+    request.log.info("fetched a token for %s with %s; it expires at %s%s" % (
         registry.host, source.describe(), format_expiry(auth.valid_until),
         " (when the credentials that minted it do)" if auth.limited_by_credentials else ""))
     return auth, True
@@ -4330,7 +4338,7 @@ def action_get(ctx, streams):
     except HelperError as error:
         return not_found(ctx, streams, error)
     try:
-        auth = registry_token(ctx, registry, settings)
+        auth = registry_token(Request(ctx, registry, settings))
     except HelperError as error:
         return not_found(ctx, streams, error)
     except Exception as error:  # a bug or a broken Python: Docker then pulls anonymously
@@ -4424,7 +4432,7 @@ def docker_cred_helpers(env):
 def routed_hosts(ctx):
     """The hosts Docker's config routes to this helper (credHelpers entries naming it) and the
     hosts of the helper config, each that names an ECR registry directly or by the helper config."""
-    name = DOCKER_HELPER_NAME + ("-" + ctx.env["AWS_PROFILE"] if ctx.profile_forced else "")
+    name = DOCKER_HELPER_NAME + ("-" + ctx.profile if ctx.profile else "")
     try:
         helper_hosts = load_helper_config(ctx)
     except ConfigError as error:  # the cache's hosts are still worth listing
@@ -4522,7 +4530,7 @@ def kubelet_registry(ctx, authority):
     try:
         return resolve_registry(ctx, host)
     except NotECRError:
-        region = default_region(ctx)
+        region = default_region(ctx.env, ctx.shared_config())
         if not region:
             raise NotECRError("%s is not an Amazon ECR registry host and no default region is set to fall back on "
                               "(AWS_REGION, AWS_DEFAULT_REGION or region in the profile)" % host[:255])
@@ -4531,33 +4539,32 @@ def kubelet_registry(ctx, authority):
     return caller_registry(region, "default region"), {}
 
 
-def kubelet_response(ctx, request):
+def kubelet_response(ctx, provider_request):
     """A CredentialProviderResponse for a CredentialProviderRequest (both JSON objects)."""
-    if not isinstance(request, dict):
-        raise HelperError("the request is not a JSON object")
-    api_version = request.get("apiVersion")
+    if not isinstance(provider_request, dict):
+        raise HelperError("the provider_request is not a JSON object")
+    api_version = provider_request.get("apiVersion")
     if api_version not in KUBELET_API_VERSIONS:
         raise HelperError("group version %s is not supported" % str(api_version)[:100])
-    if request.get("kind") != "CredentialProviderRequest":
-        raise HelperError("kind was %r, expected CredentialProviderRequest" % str(request.get("kind"))[:100])
-    image = request.get("image")
+    if provider_request.get("kind") != "CredentialProviderRequest":
+        raise HelperError("kind was %r, expected CredentialProviderRequest" % str(provider_request.get("kind"))[:100])
+    image = provider_request.get("image")
     if not isinstance(image, str) or not image.strip():
-        raise HelperError("image in plugin request was empty")
+        raise HelperError("image in plugin provider_request was empty")
     authority = image.strip().split("/", 1)[0].lower()
     registry, settings = kubelet_registry(ctx, authority)
-    token = request.get("serviceAccountToken")
-    annotations = request.get("serviceAccountAnnotations") or {}
+    token = provider_request.get("serviceAccountToken")
+    annotations = provider_request.get("serviceAccountAnnotations") or {}
     role_arn = (annotations.get(KUBELET_ROLE_ANNOTATION) if isinstance(annotations, dict) else None) \
         or ctx.settings.kubelet_role_arn or None
     if role_arn is not None and not isinstance(role_arn, str):
         raise HelperError("the %s service account annotation is not a string" % KUBELET_ROLE_ANNOTATION)
     if isinstance(token, str) and token and role_arn:
         ctx.remember_secret(token)
-        ctx.use_registry(registry)
         source = WebIdentitySource(role_arn, None, KUBELET_SESSION_NAME, "kubelet service account", token=token)
-        auth = token_for_source(ctx, registry, source)
+        auth = token_for_source(Request(ctx, registry), source)
     else:
-        auth = registry_token(ctx, registry, settings)
+        auth = registry_token(Request(ctx, registry, settings))
     # Exactly the fields of the kubelet's CredentialProviderResponse, which it decodes strictly
     # (how service-account tokens are cached is its own CredentialProviderConfig's
     # tokenAttributes.cacheType, not the plugin's answer).
@@ -4675,20 +4682,19 @@ def action_get_login_password(ctx, streams, args):
     options, registries = parse_args(args, valued=("--region", "--profile"))
     if len(registries) > 1:
         raise UsageError("name at most one registry")
+    profile = options.get("--profile")
     try:
-        if options.get("--profile"):
-            ctx.select_profile(options["--profile"])
         if registries:
             registry, settings = resolve_registry(ctx, registries[0])
             if options.get("--region", registry.region) != registry.region:
                 raise ConfigError("--region %s is not the region of %s; give one or the other" % (
                     options["--region"][:64], registries[0][:255]))
         else:
-            region = options.get("--region") or default_region(ctx)
+            region = options.get("--region") or default_region(ctx.env, ctx.shared_config(profile))
             if not region:
                 raise ConfigError("You must specify a region: --region, AWS_REGION or region in the profile")
             registry, settings = caller_registry(region, "--region" if "--region" in options else "default region"), {}
-        auth = registry_token(ctx, registry, settings)
+        auth = registry_token(Request(ctx, registry, settings, profile))
     except HelperError as error:
         return fail(ctx, streams, error)
     streams.out(auth.password + "\n")
@@ -4943,8 +4949,8 @@ def action_configure(ctx, streams, args):
             notes.append(region_hint(registry))
         path = docker_config_path(ctx.env)
         profile = options.get("--profile")
-        if profile is None and ctx.profile_forced:  # run as docker-credential-ecr-login-<profile>
-            profile = ctx.config.profile_name
+        if profile is None:  # run as docker-credential-ecr-login-<profile>?
+            profile = ctx.profile
         helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
         if store_wanted:
             fallback = configure_creds_store(ctx, path, options.get("--fallback"), "--switch-creds-store" in options,
@@ -4969,10 +4975,10 @@ def action_configure(ctx, streams, args):
     return 0
 
 
-def chain_report(ctx):
-    """Lines telling what the chain found at each source it tried (ctx.chain_trace, noted by
-    plan_credentials itself), in order; the sources after the one chosen are never tried."""
-    return ["  %-28s %s" % item for item in ctx.chain_trace or ()]
+def chain_report(request):
+    """Lines telling what the chain found at each source it tried (request.chain_trace, noted
+    by plan_credentials itself), in order; the sources after the one chosen are never tried."""
+    return ["  %-28s %s" % item for item in request.chain_trace or ()]
 
 
 NEWCOMER_ADVICE = """\
@@ -5138,7 +5144,7 @@ def action_doctor(ctx, streams, args):
         streams.out(redact(line, ctx.secrets) + "\n")
 
     say("%s %s on Python %s (%s)" % (PROGRAM, VERSION, sys.version.split()[0], sys.executable))
-    registry = settings = source = None
+    registry = settings = source = request = None
     problem = None
     try:
         if args:
@@ -5148,24 +5154,24 @@ def action_doctor(ctx, streams, args):
                 registry.region, " (FIPS)" if registry.fips else ""))
             if region_hint(registry):
                 say("  hint: %s" % region_hint(registry))
-            say("  API endpoint: %s" % ecr_endpoint(ctx, registry))
+        request = Request(ctx, registry, settings)
+        if registry is not None:
+            say("  API endpoint: %s" % ecr_endpoint(request))
             if settings:
                 say("  helper config %s: %s" % (helper_config_path(ctx.env), ", ".join(
                     "%s=%s" % item for item in sorted(settings.items()))))
-            select_host_profile(ctx, settings)
-        config = ctx.config
+        config = request.config
         say("profile: %s (%s)" % (config.profile_name, "from AWS_PROFILE/AWS_DEFAULT_PROFILE or the "
                                   "helper's name" if config.profile_explicit else "default"))
         for label, path in (("config file", config.config_path), ("credentials file", config.credentials_path)):
             say("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
         say("credential sources, in the order they are tried:")
-        ctx.chain_trace = []
+        request.chain_trace = []
         try:
-            source = plan_for_registry(ctx, registry, settings) if registry is not None else plan_credentials(ctx)
+            source = plan_source(request)
         finally:
-            for line in chain_report(ctx):
+            for line in chain_report(request):
                 say(line)
-            ctx.chain_trace = None
         say("  => %s" % source.describe())
     except HelperError as error:
         problem = error
@@ -5185,17 +5191,17 @@ def action_doctor(ctx, streams, args):
         lines, verdict = docker_report(ctx, server_url_host(args[0]))
         for line in lines:
             say(line)
-    unconfigured = isinstance(source, IMDSSource) and not os.path.isfile(ctx.config.config_path or "") and \
-        not os.path.isfile(ctx.config.credentials_path or "") and not ctx.settings.imds_endpoint
+    unconfigured = isinstance(source, IMDSSource) and not os.path.isfile(request.config.config_path or "") and \
+        not os.path.isfile(request.config.credentials_path or "") and not ctx.settings.imds_endpoint
     if problem is None and registry is not None and not (unconfigured and not looks_like_ec2()):
         cached = "--no-cache" not in options and fresh_in_cache(ctx, registry, source)
         if not cached:
             say("asking ECR for a token (up to %g s for each AWS call)..." % ctx.settings.total_timeout)
         try:
             if "--no-cache" in options:
-                auth = fetch_token(ctx, registry, source, None)[0]
+                auth = fetch_token(request, source, None)[0]
             else:
-                auth = token_for_source(ctx, registry, source)
+                auth = token_for_source(request, source)
             say("token: OK from %s, user %s, %s" % (
                 "the cache (--no-cache asks AWS)" if cached else "AWS", auth.username, expiry_limit(auth)))
         except HelperError as error:

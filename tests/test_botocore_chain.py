@@ -405,8 +405,7 @@ class BotocoreChainTest(unittest.TestCase):
                          "the botocore differential test needs one of them")
 
     def helper(self, name):
-        ctx = ecr_login.Context(dict(self.envs[name]))
-        ctx.use_registry(ecr_login.parse_registry(REGISTRY))
+        ctx = ecr_login.Request(ecr_login.Context(dict(self.envs[name])), ecr_login.parse_registry(REGISTRY))
         return helper_pick(ctx)
 
     def test_matrix_is_large_enough(self):

@@ -88,8 +88,7 @@ class ChainTestCase(HelperCase):
         return rec.auth["access_key_id"]
 
     def plan(self, env, host=REGISTRY):
-        ctx = ecr_login.Context(env)
-        ctx.use_registry(ecr_login.parse_registry(host))
+        ctx = ecr_login.Request(ecr_login.Context(env), ecr_login.parse_registry(host))
         return ctx, ecr_login.plan_credentials(ctx)
 
 
@@ -339,8 +338,7 @@ class StsEndpointTest(unittest.TestCase):
         settings = {"AWS_ENDPOINT_URL": None, "AWS_ENDPOINT_URL_STS": None}
         settings.update(extra)
         env = clean_env(home, **settings)
-        ctx = ecr_login.Context(env)
-        ctx.use_registry(ecr_login.parse_registry(host))
+        ctx = ecr_login.Request(ecr_login.Context(env), ecr_login.parse_registry(host))
         return ecr_login.sts_endpoint(ctx)
 
     def test_regional_by_default(self):

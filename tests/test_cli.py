@@ -947,7 +947,8 @@ class EndpointTest(CLITestCase):
         return ecr_login.parse_registry(host)
 
     def endpoint(self, host, env):
-        return ecr_login.ecr_endpoint(ecr_login.Context(dict(env, HOME=self.home)), self.registry(host))
+        ctx = ecr_login.Context(dict(env, HOME=self.home))
+        return ecr_login.ecr_endpoint(ecr_login.Request(ctx, self.registry(host)))
 
     def test_default_endpoints(self):
         for host, _, _, endpoint in PARTITIONS:

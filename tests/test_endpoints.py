@@ -201,11 +201,11 @@ class EndpointSettingsTest(unittest.TestCase):
         for kind in ("ecr", "sts", "ecr-public"):
             ctx = ecr_login.Context(dict(env))
             try:
-                region = ctx.config.setting("region")
+                region = ctx.shared_config().setting("region")
                 registry = ecr_login.parse_registry("public.ecr.aws") if kind == "ecr-public" else \
                     ecr_login.caller_registry(region, "test")
-                ctx.use_registry(registry)
-                urls.append(ecr_login.sts_endpoint(ctx)[0] if kind == "sts" else ecr_login.ecr_endpoint(ctx, registry))
+                request = ecr_login.Request(ctx, registry)
+                urls.append(ecr_login.sts_endpoint(request)[0] if kind == "sts" else ecr_login.ecr_endpoint(request))
             except ecr_login.ConfigError:
                 urls.append("error")
         return urls

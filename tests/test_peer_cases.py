@@ -316,7 +316,7 @@ class GoSDKSharedConfigTest(unittest.TestCase):
         env = clean_env(home, None, AWS_PROFILE=profile, AWS_EC2_METADATA_DISABLED=None,
                         AWS_EC2_METADATA_SERVICE_ENDPOINT=DEAD_ENDPOINT)
         try:
-            return pick(ecr_login.plan_credentials(ecr_login.Context(env)))
+            return pick(ecr_login.plan_credentials(ecr_login.Request(ecr_login.Context(env))))
         except ecr_login.HelperError:
             return ("error",)
 

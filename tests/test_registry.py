@@ -164,7 +164,7 @@ class ParseRegistryTest(unittest.TestCase):
 class EndpointTest(unittest.TestCase):
 
     def endpoint(self, server_url, **env):
-        return ecr_login.ecr_endpoint(ecr_login.Context(env), ecr_login.parse_registry(server_url))
+        return ecr_login.ecr_endpoint(ecr_login.Request(ecr_login.Context(env), ecr_login.parse_registry(server_url)))
 
     def test_default_endpoint_per_partition(self):
         for host, expected in PRIVATE_HOSTS.items():

@@ -141,7 +141,7 @@ class DoctorChainTest(unittest.TestCase):
         lines = stdout.getvalue().decode("utf-8").splitlines()
         start = lines.index("credential sources, in the order they are tried:") + 1
         end = next(i for i in range(start, len(lines)) if lines[i].startswith("  => "))
-        ctx = ecr_login.Context(env)
+        ctx = ecr_login.Request(ecr_login.Context(env))
         try:
             outcome = ecr_login.plan_credentials(ctx).describe()
         except ecr_login.HelperError as error:
@@ -176,7 +176,7 @@ class EnvironmentBeatsProfileTest(unittest.TestCase):
         write_file(os.path.join(home, ".aws", "config"),
                    "[default]\nmetadata_service_timeout = abc\nmetadata_service_num_attempts = many\n")
         env = clean_env(home, None, AWS_EC2_METADATA_DISABLED=None, **extra)
-        return ecr_login.plan_credentials(ecr_login.Context(env))
+        return ecr_login.plan_credentials(ecr_login.Request(ecr_login.Context(env)))
 
     def test_environment_values_win_unparsed_profile_values(self):
         source = self.plan(AWS_METADATA_SERVICE_TIMEOUT="0.5", AWS_METADATA_SERVICE_NUM_ATTEMPTS="2")

@@ -208,8 +208,8 @@ class AssumeRoleVectorsTest(DivergenceAssertions):
         # closed loopback port; planning never connects anyway.
         env = {"HOME": home, "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "none"),
                "AWS_PROFILE": case["input"]["selected_profile"], "AWS_EC2_METADATA_SERVICE_ENDPOINT": DEAD_ENDPOINT}
-        ctx = ecr_login.Context(env)
-        ctx.use_registry(ecr_login.parse_registry("123456789012.dkr.ecr.us-east-1.amazonaws.com"))
+        registry = ecr_login.parse_registry("123456789012.dkr.ecr.us-east-1.amazonaws.com")
+        ctx = ecr_login.Request(ecr_login.Context(env), registry)
         try:
             source = ecr_login.plan_credentials(ctx)
         except ecr_login.HelperError as error:
@@ -297,7 +297,7 @@ class ContainerVectorsTest(DivergenceAssertions):
             if source is None:
                 return ("error", "not configured"), []
             with mock.patch.object(ecr_login, "http_request", transport):
-                credentials = source.fetch(ecr_login.Context(env))
+                credentials = source.fetch(ecr_login.Request(ecr_login.Context(env)))
             return ("ok", credentials.access_key), transport.requests
         except ecr_login.HelperError as error:
             return ("error", str(error)), transport.requests
@@ -347,7 +347,7 @@ class IMDSEndpointVectorsTest(DivergenceAssertions):
             env[name] = os.path.join(home, value) if name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE") \
                 else value
         try:
-            source = ecr_login.imds_source(ecr_login.Context(env))
+            source = ecr_login.imds_source(ecr_login.Request(ecr_login.Context(env)))
         except ecr_login.HelperError as error:
             return "error", str(error)
         if source is None:
@@ -656,8 +656,8 @@ class RecordedVectorsTest(DivergenceAssertions):
                 # Rust's profile provider ignores environment keys, like botocore's
                 # Session(profile=...): the helper's equivalent is a selected profile.
                 profile = env.get("AWS_PROFILE") or "default"
-            ctx = ecr_login.Context(env, profile)
-            ctx.use_registry(ecr_login.parse_registry("123456789012.dkr.ecr.%s.amazonaws.com" % region_of(env)))
+            ctx = ecr_login.Request(ecr_login.Context(env, profile),
+                                    ecr_login.parse_registry("123456789012.dkr.ecr.%s.amazonaws.com" % region_of(env)))
             with mock.patch.object(ecr_login, "http_request", replay.transport(ecr_login.http_request)):
                 source = ecr_login.plan_credentials(ctx)
                 return "ok", source.fetch(ctx)
@@ -725,7 +725,7 @@ class KotlinIMDSVectorsTest(DivergenceAssertions):
         env = dict(case["config"].get("envVars") or {}, HOME=make_home(self), AWS_ECR_LOG_FILE="off")
         outcomes = []
         for _ in case["outcomes"]:
-            ctx = ecr_login.Context(env)
+            ctx = ecr_login.Request(ecr_login.Context(env))
             source = ecr_login.imds_source(ctx)
             if source is None:
                 outcomes.append({"result": "no credentials"})
