@@ -205,26 +205,41 @@ def zipapp_path():
     return _zipapp["path"]
 
 
-def child_argv(args, how="module", program=PROGRAM):
+# Children start without the site module (-S), as the benchmark does: the helper needs only the
+# standard library, and a site-packages .pth file can cost more than the helper's own start.
+CHILD_PYTHON = [sys.executable, "-S"]
+
+
+def python_command(*words):
+    """A shell-quoted command line running this Python (as CHILD_PYTHON) with words, for a
+    credential_process or a script's #! line."""
+    import shlex
+
+    return " ".join(shlex.quote(word) for word in CHILD_PYTHON + list(words))
+
+
+def child_argv(args, how="module", program=PROGRAM, site=False):
     """The command line of a child helper. how: "module" (MODULE_RUNNER, quickest), "script"
     (python ecr_login.py) or "zipapp" (the built one, or a path to one); program is argv[0]
-    for the module runner (a name or a path: it decides the helper's role)."""
+    for the module runner (a name or a path: it decides the helper's role). site: load the
+    site module (sitecustomize) as a plain python3 would."""
+    python = [sys.executable] if site else CHILD_PYTHON
     if how == "module":
-        return [sys.executable, "-c", MODULE_RUNNER, ROOT, program] + list(args)
+        return python + ["-c", MODULE_RUNNER, ROOT, program] + list(args)
     if how == "script":
-        return [sys.executable, SOURCE] + list(args)
-    return [sys.executable, how if how not in ("zipapp", True) else zipapp_path()] + list(args)
+        return python + [SOURCE] + list(args)
+    return python + [how if how not in ("zipapp", True) else zipapp_path()] + list(args)
 
 
 def run_helper(args, env, stdin_bytes=b"", zipapp=False, timeout=SUBPROCESS_TIMEOUT, how=None, program=PROGRAM,
-               cwd=ROOT):
+               cwd=ROOT, site=False):
     """Run the helper as a child process of this interpreter, in a new session (no controlling
     terminal): how as in child_argv (zipapp=True or a path to one picks the zipapp; else the
     module runner). (exit code, stdout, stderr) as a Result."""
     how = how or (zipapp if zipapp else "module")
     if isinstance(stdin_bytes, str):
         stdin_bytes = stdin_bytes.encode("utf-8")
-    proc = subprocess.Popen(child_argv(args, how, program), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(child_argv(args, how, program, site), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True)
     try:
         out, err = proc.communicate(stdin_bytes or b"", timeout=timeout)
@@ -324,11 +339,12 @@ class HelperCase(unittest.TestCase):
         env = self.env() if env is None else env
         return self.assert_no_leak(run_main(args, env, stdin, program), env)
 
-    def run_child(self, args, env=None, stdin="", how="module", program=PROGRAM, timeout=SUBPROCESS_TIMEOUT):
+    def run_child(self, args, env=None, stdin="", how="module", program=PROGRAM, timeout=SUBPROCESS_TIMEOUT,
+                  site=False):
         """The helper as a child process in a new session (see run_helper), checked for leaks."""
         env = self.env() if env is None else env
         return self.assert_no_leak(run_helper(args, env, stdin, how=how, program=program, timeout=timeout,
-                                              cwd=env.get("HOME", ROOT)), env)
+                                              cwd=env.get("HOME", ROOT), site=site), env)
 
     def get(self, server_url=None, env=None, program=PROGRAM, **extra):
         """get in this process with server_url (str or bytes, sent as given; registry unless

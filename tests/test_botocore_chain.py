@@ -362,7 +362,7 @@ class BotocoreChainTest(unittest.TestCase):
         os.makedirs(os.path.dirname(script))
         with open(script, "w") as handle:
             handle.write(PROCESS_SCRIPT)
-        process = " ".join(shlex.quote(word) for word in (sys.executable, script))
+        process = " ".join(shlex.quote(word) for word in (sys.executable, "-S", script))  # -S: no site start-up cost
         for number, (name, case) in enumerate(sorted(MATRIX.items())):
             home = os.path.join(cls.root, "home%02d" % number)
             os.makedirs(os.path.join(home, ".aws", "sso", "cache"))

@@ -23,7 +23,8 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests.fakeaws import Reply, iso8601  # noqa: E402
-from tests.helpers import PROGRAM, HelperCase, SilentListener, clean_env, make_home, read_text, write_file  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    PROGRAM, HelperCase, SilentListener, clean_env, make_home, python_command, read_text, write_file)
 
 REGION = "eu-central-1"
 REGISTRY = "123456789012.dkr.ecr.%s.amazonaws.com" % REGION
@@ -587,7 +588,7 @@ class ProcessTest(ChainTestCase):
         self.script = write_file(os.path.join(self.home, "my scripts", "creds.py"), PROCESS_SCRIPT)
 
     def command(self, *args):
-        return " ".join(shlex.quote(word) for word in (sys.executable, self.script) + args)
+        return python_command(self.script, *args)
 
     def profile(self, *args):
         self.aws_file("config", "[profile proc]\ncredential_process = %s\n" % self.command(*args))

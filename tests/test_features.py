@@ -2,12 +2,12 @@
 credential provider, get-login-password, configure, a profile per registry (by the helper's
 name or its own config.json), doctor, MFA prompts on the terminal, and log control.
 
-Every run is a child process of this interpreter in a new session (so it has no controlling
-terminal unless a test gives it one), its argv[0] a copy of the built zipapp under the name
-that decides its role (the module is imported from its bytecode cache: tests/test_zipapp.py
-covers the archive itself), with an environment built from scratch (helpers.clean_env: PATH
-kept, no AWS_* inherited, IMDS off, short timeouts, every endpoint at the loopback fake) and
-its own HOME.
+Most runs call main() in this process with argv[0] the path of a copy of the built zipapp,
+under the name that decides its role (tests/test_zipapp.py covers the archive itself), and an
+environment built from scratch (helpers.clean_env: PATH kept, no AWS_* inherited, IMDS off,
+short timeouts, every endpoint at the loopback fake) with its own HOME. What only a process
+shows runs as a child in a new session: a pty as its controlling terminal (MFA, prompting
+credential_process), no terminal at all, its network connections, concurrent configures.
 """
 
 import hashlib
@@ -25,7 +25,8 @@ import unittest
 
 from tests.fakeaws import json_error
 from tests.helpers import (
-    mode_of, NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, read_text, run_main, write_file, zipapp_path)
+    mode_of, CHILD_PYTHON, NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, python_command, read_text,
+    run_main, write_file, zipapp_path)
 
 USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
 RUN_TIMEOUT = 15.0
@@ -62,7 +63,7 @@ import fcntl, os, sys, termios
 fd = int(sys.argv[1])
 fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
 os.close(fd)
-os.execv(sys.executable, [sys.executable] + sys.argv[2:])
+os.execv(sys.executable, [sys.executable, "-S"] + sys.argv[2:])
 """
 
 # Put in a directory on PYTHONPATH: records every socket connect the helper attempts (one
@@ -169,11 +170,18 @@ class FeatureCase(HelperCase):
 
     # ---- running the helper
 
-    def run_app(self, args, env, stdin=b"", program=None, timeout=RUN_TIMEOUT):
-        """Run the helper as the installed zipapp (or a renamed copy) would: its path is argv[0]."""
-        return self.run_child(args, env, stdin, program=program or self.app, timeout=timeout)
+    def run_app(self, args, env, stdin=b"", program=None):
+        """main() in this process as the installed zipapp (or a renamed copy) would run: its
+        path is argv[0], which decides the helper's role."""
+        return self.run_main(args, env, stdin, program=program or self.app)
+
+    def get_app(self, server_url=HOST, env=None, program=None, **extra):
+        """get in this process, server_url and a newline on stdin as a shell pipes it."""
+        return self.run_app(["get"], self.env(**extra) if env is None else env, server_url + "\n", program)
 
     def get_child(self, server_url=HOST, env=None, program=None, **extra):
+        """get in a child process, for what only a process shows: its connections, or having
+        no controlling terminal (this process may have one)."""
         return HelperCase.get_child(self, server_url, env, program or self.app, **extra)
 
     def get_on_terminal(self, server_url, env, answer=b"123456\n", timeout=10.0, prompt=MFA_PROMPT):
@@ -192,7 +200,7 @@ class FeatureCase(HelperCase):
             os.close(stdin_write)
             started = time.monotonic()
             proc = subprocess.Popen(
-                [sys.executable, "-c", CTTY_WRAPPER, str(slave), self.app, "get"], stdin=stdin_read,
+                CHILD_PYTHON + ["-c", CTTY_WRAPPER, str(slave), self.app, "get"], stdin=stdin_read,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=self.home,
                 start_new_session=True, pass_fds=(slave,))
         finally:
@@ -476,10 +484,13 @@ class ConfigureCase(FeatureCase):
     def read_config(self, path=None):
         return json.loads(read_text(path or self.config_path()))
 
-    def configure(self, *args, **extra):
-        """configure, with this zipapp (and its -prod copy) first on PATH, as installed."""
+    def configure_env(self, **extra):
+        """env() with this zipapp (and its -prod copy) first on PATH, as installed."""
         extra.setdefault("PATH", self.dist + os.pathsep + os.environ.get("PATH", os.defpath))
-        return self.run_app(["configure"] + list(args), self.env(**extra))
+        return self.env(**extra)
+
+    def configure(self, *args, **extra):
+        return self.run_app(["configure"] + list(args), self.configure_env(**extra))
 
     def assert_configured(self, result, *hosts):
         self.assertEqual((result.code, result.err), (0, ""), result)
@@ -642,7 +653,7 @@ class ConfigureTest(ConfigureCase):
         self.assertEqual(result.err.count("\n"), 1, result)
         os.rmdir(self.config_path())
         os.mkfifo(self.config_path(), 0o600)
-        result = self.configure(HOST)  # a hang would fail in run_app's timeout
+        result = self.run_child(["configure", HOST], self.configure_env(), program=self.app)  # a hang: its timeout
         self.assert_failed(result, self.config_path(), "not a regular file")
         self.assertTrue(stat.S_ISFIFO(os.lstat(self.config_path()).st_mode))
 
@@ -742,15 +753,15 @@ class ProfilePerRegistryTest(FeatureCase):
     def test_profile_suffixed_binary_uses_that_profile_over_environment_keys(self):
         self.write_profiles()
         env = self.env_with_keys()
-        self.assert_token(self.get_child(env=env, program=self.prod_app))
+        self.assert_token(self.get_app(env=env, program=self.prod_app))
         self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
-        self.assert_token(self.get_child(OTHER_HOST, env=env), OTHER_HOST)
+        self.assert_token(self.get_app(OTHER_HOST, env=env), OTHER_HOST)
         self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "the plain name keeps the env keys")
 
     def test_profile_suffixed_binary_with_a_missing_profile_is_not_found(self):
         self.write_aws_files(credentials="[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
                                          % DEFAULT_KEYS)
-        self.assert_not_found(self.get_child(env=self.env_with_keys(), program=self.prod_app), "prod")
+        self.assert_not_found(self.get_app(env=self.env_with_keys(), program=self.prod_app), "prod")
         self.assertEqual(self.fake.count(), 0)
 
     def test_helper_config_maps_a_host_to_a_profile(self):
@@ -766,10 +777,10 @@ class ProfilePerRegistryTest(FeatureCase):
             with self.subTest(label):
                 self.write_helper_config({HOST: {"profile": "prod"}}, path)
                 env = self.env_with_keys(**extra)
-                self.assert_token(self.get_child(env=env))
+                self.assert_token(self.get_app(env=env))
                 self.assertEqual(self.ecr_call().auth["access_key_id"], PROD_KEYS[0])
                 if not extra:  # once is enough for the host the config does not name
-                    self.assert_token(self.get_child(OTHER_HOST, env=env), OTHER_HOST)
+                    self.assert_token(self.get_app(OTHER_HOST, env=env), OTHER_HOST)
                     self.assertEqual(self.ecr_call().auth["access_key_id"], ENV_KEYS[0], "an unmapped host")
                 self.assertEqual(self.fake.count("ecr"), 1 if extra else 2)
                 os.unlink(path)
@@ -788,7 +799,7 @@ class ProfilePerRegistryTest(FeatureCase):
                  ("docker-hub-mirror.corp.example:443", "333333333333", "ap-southeast-2")]
         for server_url, account, region in cases:
             with self.subTest(server_url):
-                self.assert_token(self.get_child(server_url, env=env), server_url)
+                self.assert_token(self.get_app(server_url, env=env), server_url)
                 rec = self.ecr_call()
                 self.assertEqual(rec.json, {"registryIds": [account]})
                 self.assertEqual((rec.auth["region"], rec.auth["access_key_id"]), (region, ENV_KEYS[0]))
@@ -798,7 +809,7 @@ class ProfilePerRegistryTest(FeatureCase):
         self.write_profiles()
         role = "arn:aws:iam::444444444444:role/puller"
         self.write_helper_config({"registry.example.com": {"profile": "prod", "role_arn": role, "registry": HOST}})
-        result = self.get_child("registry.example.com", env=self.env_with_keys())
+        result = self.get_app("registry.example.com", env=self.env_with_keys())
         self.assert_token(result, "registry.example.com")
         sts = self.fake.last("sts", "AssumeRole")
         self.assertIsNotNone(sts, "no STS AssumeRole call")
@@ -809,7 +820,7 @@ class ProfilePerRegistryTest(FeatureCase):
 
     def test_invalid_helper_config_is_not_found_with_a_reason_naming_the_file(self):
         path = write_file(self.home_path(".ecr", "config.json"), '{"registries": {')
-        result = self.get_child(env=self.env_with_keys())
+        result = self.get_app(env=self.env_with_keys())
         self.assert_not_found(result, path)
         self.assertEqual(self.fake.count(), 0)
 
@@ -845,7 +856,7 @@ class FallbackHelperTest(FeatureCase):
         FeatureCase.setUp(self)
         self.bin_dir = self.home_path("bin")
         os.makedirs(self.bin_dir)
-        write_file(os.path.join(self.bin_dir, "docker-credential-fake"), FAKE_HELPER % sys.executable, 0o755)
+        write_file(os.path.join(self.bin_dir, "docker-credential-fake"), FAKE_HELPER % python_command(), 0o755)
         self.calls_log = self.home_path("fake-helper.log")
 
     def env(self, **extra):
@@ -870,17 +881,17 @@ class FallbackHelperTest(FeatureCase):
         self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
         env = self.env()
 
-        hub = self.get_child(HUB, env=env)
+        hub = self.get_app(HUB, env=env)
         self.assertEqual((hub.code, hub.err), (0, ""), hub)
         self.assertEqual(json.loads(hub.out), {"ServerURL": HUB, "Username": "hubuser", "Secret": "hub-password"})
         self.assertEqual(self.calls(), [["get", HUB + "\n"]], "the same stdin, byte for byte")
 
-        self.assert_token(self.get_child(env=env))  # ECR: ours, never the fallback's
+        self.assert_token(self.get_app(env=env))  # ECR: ours, never the fallback's
         self.assertEqual(len(self.calls()), 1)
 
-        noisy = self.get_child("noisy.example", env=env)
+        noisy = self.get_app("noisy.example", env=env)
         self.assertEqual((noisy.code, noisy.out, noisy.err), (3, "", "fake: the keychain is locked\n"))
-        missing = self.get_child("quay.io", env=env)
+        missing = self.get_app("quay.io", env=env)
         self.assert_not_ours(missing)
 
         login = '{"ServerURL":"quay.io","Username":"me","Secret":"quay-password"}'
@@ -903,13 +914,13 @@ class FallbackHelperTest(FeatureCase):
     def test_without_a_fallback_docker_hub_gets_not_found_and_a_silent_stderr_from_the_zipapp(self):
         for server_url in (HUB, "ghcr.io", "localhost:5000"):
             with self.subTest(server_url):
-                result = self.get_child(server_url, env=self.env())
+                result = self.get_app(server_url, env=self.env())
                 self.assert_not_ours(result)
         self.assertEqual(self.calls(), [])
 
     def test_the_environment_variable_names_a_fallback_too(self):
         env = self.env(AWS_ECR_FALLBACK_HELPER="fake")
-        self.assertEqual(json.loads(self.get_child(HUB, env=env).out)["Secret"], "hub-password")
+        self.assertEqual(json.loads(self.get_app(HUB, env=env).out)["Secret"], "hub-password")
         self.assertEqual(self.calls(), [["get", HUB + "\n"]])
 
     def test_without_a_fallback_nothing_is_run(self):
@@ -919,7 +930,7 @@ class FallbackHelperTest(FeatureCase):
 
     def test_a_missing_fallback_is_named_and_list_still_answers(self):
         env = self.env(AWS_ECR_FALLBACK_HELPER="nosuchstore")
-        result = self.get_child(HUB, env=env)
+        result = self.get_app(HUB, env=env)
         self.assertEqual((result.code, result.out), (1, NOT_FOUND), result)
         self.assertIn("docker-credential-nosuchstore", result.err)
         self.assertIn("AWS_ECR_FALLBACK_HELPER", result.err)
@@ -952,7 +963,7 @@ class FallbackHelperTest(FeatureCase):
         self.assertIn("credsStore: fake -> ecr-login", switched.out)
         self.assertEqual(self.docker_config(), {"auths": {HUB: {}}, "credsStore": "ecr-login"})
         self.assertEqual(json.loads(read_text(self.home_path(".ecr", "config.json"))), {"fallback": "fake"})
-        self.assertEqual(json.loads(self.get_child(HUB, env=self.env()).out)["Secret"], "hub-password")
+        self.assertEqual(json.loads(self.get_app(HUB, env=self.env()).out)["Secret"], "hub-password")
         again = self.run_app(["configure", "--fallback", "fake"], self.env())
         self.assertEqual((again.code, again.err), (0, ""), again)
         self.assertIn("already configured", again.out)
@@ -1023,7 +1034,7 @@ class DoctorTest(FeatureCase):
         site_dir, connect_log = self.connect_recorder()
         env = self.env(AWS_EC2_METADATA_DISABLED=None, AWS_EC2_METADATA_SERVICE_ENDPOINT=None,
                        AWS_METADATA_SERVICE_TIMEOUT="5", PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
-        result = self.run_app(["doctor"], env)
+        result = self.run_child(["doctor"], env, program=self.app, site=True)  # site loads the recorder
         self.assertEqual(result.code, 1, result)
         self.assertIn("No AWS credentials are configured", result.out)
         self.assert_no_traceback(result)
@@ -1034,7 +1045,7 @@ class DoctorTest(FeatureCase):
         # The recorder the test above relies on does see the helper's connections.
         site_dir, connect_log = self.connect_recorder()
         env = self.env_with_keys(PYTHONPATH=site_dir, ECR_TEST_CONNECT_LOG=connect_log)
-        self.assert_token(self.get_child(env=env))
+        self.assert_token(self.run_child(["get"], env, HOST + "\n", program=self.app, site=True))
         self.assertIn(str(self.fake.port), read_text(connect_log))
 
     def test_failing_token_is_exit_1_with_the_aws_reason(self):
@@ -1245,7 +1256,7 @@ print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
         FeatureCase.setUp(self)
         script = self.home_path("prompting-process.py")
         write_file(script, self.SCRIPT % (self.PROMPT, PROD_KEYS[0], PROD_KEYS[1]))
-        self.write_aws_files(config="[profile okta]\ncredential_process = %s %s\n" % (sys.executable, script))
+        self.write_aws_files(config="[profile okta]\ncredential_process = %s\n" % python_command(script))
 
     def test_the_prompt_shows_on_the_terminal_and_the_answer_is_read_from_it(self):
         result, shown = self.get_on_terminal(HOST, self.env(AWS_PROFILE="okta"), b"hunter2\n", prompt=self.PROMPT)
@@ -1275,20 +1286,20 @@ print(json.dumps({"Version": 1, "AccessKeyId": %r, "SecretAccessKey": %r}))
 class LogTest(FeatureCase):
     def test_default_level_logs_the_fetch_and_nothing_on_a_cached_get(self):
         env = self.env_with_keys()
-        self.assert_token(self.get_child(env=env))
+        self.assert_token(self.get_app(env=env))
         text = read_text(self.log_path())
         self.assertIn("level=info", text)
         self.assertIn(HOST, text)
         before = read_bytes(self.log_path())
-        self.assert_token(self.get_child(env=env))
+        self.assert_token(self.get_app(env=env))
         self.assertEqual(self.fake.count(), 1)
         self.assertEqual(read_bytes(self.log_path()), before, "a cached get at the default level logs nothing")
 
     def test_debug_level_logs_each_call(self):
         env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug")
-        self.assert_token(self.get_child(env=env))
+        self.assert_token(self.get_app(env=env))
         lines = read_text(self.log_path()).splitlines()
-        self.assert_token(self.get_child(env=env))
+        self.assert_token(self.get_app(env=env))
         later = read_text(self.log_path()).splitlines()
         self.assertEqual(later[:len(lines)], lines)
         added = later[len(lines):]
@@ -1297,7 +1308,7 @@ class LogTest(FeatureCase):
 
     def test_log_file_variable_redirects_and_off_writes_none(self):
         custom = self.home_path("logs", "helper.log")
-        self.assert_token(self.get_child(env=self.env_with_keys(AWS_ECR_LOG_FILE=custom)))
+        self.assert_token(self.get_app(env=self.env_with_keys(AWS_ECR_LOG_FILE=custom)))
         self.assertIn(HOST, read_text(custom))
         self.assertEqual(mode_of(custom), 0o600)
         self.assertEqual(mode_of(os.path.dirname(custom)), 0o700)
@@ -1307,15 +1318,15 @@ class LogTest(FeatureCase):
             with self.subTest(value):
                 self.forget_tokens()
                 env = self.env_with_keys(AWS_ECR_LOG_FILE=value, AWS_ECR_LOG_LEVEL="debug")
-                self.assert_token(self.get_child(env=env))
-                self.assert_not_ours(self.get_child("docker.io", env=env))
+                self.assert_token(self.get_app(env=env))
+                self.assert_not_ours(self.get_app("docker.io", env=env))
                 self.assertFalse(os.path.exists(self.home_path(".ecr", "log")))
                 self.assertEqual(os.listdir(self.home_path("logs")), ["helper.log"])
 
     def test_small_max_bytes_rotates_to_one_old_file(self):
         env = self.env_with_keys(AWS_ECR_LOG_LEVEL="debug", AWS_ECR_LOG_MAX_BYTES="100")
         for _ in range(4):
-            self.assert_token(self.get_child(env=env))
+            self.assert_token(self.get_app(env=env))
         directory = os.path.dirname(self.log_path())
         self.assertEqual(sorted(os.listdir(directory)), ["ecr-login.log", "ecr-login.log.1"])
         self.assertLess(os.path.getsize(self.log_path()), 400)
@@ -1328,11 +1339,11 @@ class LogTest(FeatureCase):
                                          "aws_session_token = %s\n" % (DEV_KEYS + (DEV_SESSION_TOKEN,)))
         self.fake.script("ecr", "GetAuthorizationToken", [Reply(status=500, body={"message": "oops"})])
         env = self.env(AWS_PROFILE="dev", AWS_ECR_LOG_LEVEL="debug")
-        result = self.get_child(env=env)
+        result = self.get_app(env=env)
         self.assert_token(result)
         self.assertEqual(self.fake.count("ecr"), 2)
-        self.assert_token(self.get_child(env=env))
-        self.assert_not_ours(self.get_child("docker.io", env=env))
+        self.assert_token(self.get_app(env=env))
+        self.assert_not_ours(self.get_app("docker.io", env=env))
         text = read_text(self.log_path())
         self.assertIn("attempt 1 failed", text)
         self.assertEqual(mode_of(self.log_path()), 0o600)

@@ -10,18 +10,16 @@ import base64
 import json
 import os
 import random
-import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 from tests.fakeaws import Reply, json_error, sts_error
 from tests.helpers import (
-    mode_of, DEAD_ENDPOINT, NOT_FOUND, ROOT, HelperCase, clean_env, ecr_login, make_home, read_text, run_main,
-    write_file)
+    mode_of, DEAD_ENDPOINT, NOT_FOUND, ROOT, HelperCase, clean_env, ecr_login, make_home, python_command, read_text,
+    run_main, write_file)
 from tests import helpers
 
 AKID = "AKIARELIABILITY00001"
@@ -188,7 +186,7 @@ with open(sys.argv[2], "w") as handle:
     handle.write(str(os.getpid()))
 if sys.argv[1] == "wrapper":
     # A wrapper (like a shell running a command) whose child inherits stdout and outlives it.
-    child = subprocess.Popen([sys.executable, sys.argv[0], "child", sys.argv[3]])
+    child = subprocess.Popen([sys.executable, "-S", sys.argv[0], "child", sys.argv[3]])
     child.wait()
 else:
     time.sleep(30)
@@ -214,7 +212,7 @@ class BoundedTimeTest(ReliabilityCase):
         script = write_file(os.path.join(self.home, "hang.py"), HANG_SCRIPT)
         pids = [os.path.join(self.home, "%s.pid" % name) for name in ("first", "second")]
         pids = pids[:2 if mode == "wrapper" else 1]
-        command = " ".join(shlex.quote(part) for part in [sys.executable, script, mode] + pids)
+        command = python_command(script, mode, *pids)
         write_file(os.path.join(self.home, ".aws", "config"), "[default]\ncredential_process = %s\n" % command)
         self.addCleanup(self.kill_recorded, pids)
         return pids

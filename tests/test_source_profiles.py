@@ -22,7 +22,7 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests.fakeaws import FakeAWS  # noqa: E402
-from tests.helpers import clean_env, make_home, write_file  # noqa: E402
+from tests.helpers import clean_env, make_home, python_command, write_file  # noqa: E402
 
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 ROLE = "arn:aws:iam::123456789012:role/deployer"
@@ -80,7 +80,7 @@ class SourceProfileTest(unittest.TestCase):
     def run_case(self, credentials, config):
         home = make_home(self)
         script = write_file(os.path.join(home, "process.py"), PROCESS)
-        config = config.replace("{process}", "%s %s" % (sys.executable, script))
+        config = config.replace("{process}", python_command(script))
         if credentials:
             write_file(os.path.join(home, ".aws", "credentials"), credentials)
         write_file(os.path.join(home, ".aws", "config"), config)

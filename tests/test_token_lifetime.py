@@ -30,7 +30,7 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests.fakeaws import iso8601  # noqa: E402
-from tests.helpers import HelperCase, write_file  # noqa: E402
+from tests.helpers import HelperCase, python_command, write_file  # noqa: E402
 
 REGION = "eu-west-1"
 REGISTRY = "123456789012.dkr.ecr.%s.amazonaws.com" % REGION
@@ -148,8 +148,8 @@ class TokenLifetimeTest(HelperCase):
                 return len(handle.read().splitlines())
 
         write_document()
-        write_file(os.path.join(self.home, ".aws", "config"), "[default]\ncredential_process = %s %s %s %s\n" % (
-            sys.executable, script, document, runs))
+        write_file(os.path.join(self.home, ".aws", "config"), "[default]\ncredential_process = %s\n" % python_command(
+            script, document, str(runs)))
         return self.env(), count
 
     SOURCES = ("assume_role", "web_identity", "sso", "container", "imds", "credential_process")

@@ -31,8 +31,8 @@ from unittest import mock
 import build_zipapp
 from tests.fakeaws import json_error
 from tests.helpers import (
-    NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, HelperCase, ecr_login, read_text, run_main, write_file,
-    zipapp_path)
+    CHILD_PYTHON, NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, HelperCase, ecr_login, read_text, run_main,
+    write_file, zipapp_path)
 
 ATTACKER = 65534
 AKID = "AKIATRUSTTESTKEY0001"
@@ -176,7 +176,7 @@ class PlantedBytecodeTest(TrustCase):
         as_attacker("mkdir -p %s/pycache && cp %s %s/pycache/%s" % (cache_dir, self.payload, cache_dir, self.pyc_name))
 
     def run_app(self, env, cwd=ROOT, preexec_fn=None):
-        proc = subprocess.run([sys.executable, self.app, "get"], input=(REGISTRY + "\n").encode(), env=env, cwd=cwd,
+        proc = subprocess.run(CHILD_PYTHON + [self.app, "get"], input=(REGISTRY + "\n").encode(), env=env, cwd=cwd,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=SUBPROCESS_TIMEOUT,
                               preexec_fn=preexec_fn)
         return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
@@ -400,7 +400,7 @@ class OwnCacheOddFilesTest(TrustCase):
             os.mkfifo(os.path.join(self.own_cache, name))
         env = self.env()
         for attempt in (1, 2):  # the first replaces what it writes; the second meets the rest
-            proc = subprocess.run([sys.executable, SOURCE, "get"], input=(REGISTRY + "\n").encode(), env=env,
+            proc = subprocess.run(CHILD_PYTHON + [SOURCE, "get"], input=(REGISTRY + "\n").encode(), env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=SUBPROCESS_TIMEOUT)
             self.assert_fresh_token((proc.returncode, proc.stdout.decode(), proc.stderr.decode()))
 

@@ -4,11 +4,10 @@ of identity (profile, role, keys, source) gets a fresh token."""
 import json
 import os
 import shutil
-import sys
 import time
 import unittest
 
-from tests.helpers import HelperCase, write_file
+from tests.helpers import CHILD_PYTHON, HelperCase, python_command, write_file
 
 REGISTRY = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 OTHER_REGISTRY = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
@@ -107,7 +106,7 @@ class WarmGetTest(WarmCase):
             "with open(os.path.join(os.path.dirname(__file__), 'spawns'), 'a') as f: f.write('x')\n"
             "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIDWARMSTATIC000001',"
             " 'SecretAccessKey': 'warm-static-secret'}))\n"))
-        self.write(".aws/config", "[profile proc]\ncredential_process = %s %s\n" % (sys.executable, script))
+        self.write(".aws/config", "[profile proc]\ncredential_process = %s\n" % python_command(script))
 
     def spawns(self):
         path = os.path.join(self.home, "spawns")
@@ -166,7 +165,7 @@ BASELINE = "import sys\nsys.stderr.write(%r + ' '.join(sorted(sys.modules)) + '\
 def loaded_modules(script, env, stdin=b""):
     import subprocess
 
-    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    process = subprocess.Popen(CHILD_PYTHON + ["-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env)
     out, err = process.communicate(stdin, timeout=60)
     lines = [line for line in err.decode("utf-8", "replace").splitlines() if line.startswith(MODULES_MARKER)]

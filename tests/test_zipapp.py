@@ -73,7 +73,7 @@ class ZipappTest(unittest.TestCase):
 
     def run_app(self, *args, **env_changes):
         return subprocess.run(
-            [sys.executable, self.app] + list(args),
+            [sys.executable, "-S", self.app] + list(args),  # -S: no site start-up cost
             env=self.env(**env_changes),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
