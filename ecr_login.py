@@ -2195,9 +2195,9 @@ class StderrTee:
                 except OSError:
                     self.terminal = None
 
-    def finish(self):
-        """Wait briefly for the rest of the output, then stop reading."""
-        self.thread.join(1.0)
+    def finish(self, wait):
+        """Wait up to wait seconds for the rest of the output, then stop reading."""
+        self.thread.join(wait)
         if not self.thread.is_alive():
             close_quietly(self.descriptor)
 
@@ -2230,15 +2230,17 @@ def run_credential_process(request, source):
     finally:
         os.close(stderr_write)
     stderr = StderrTee(stderr_read, writer)
+    rest_of_stderr = 1.0  # seconds for what it wrote just before exiting
     try:
         stdout = process.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()  # not communicate(): a child of the process (sh -c) may hold the pipes open
         process.stdout.close()
+        rest_of_stderr = 0  # the reason is the timeout, not what it said
         raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
     finally:
-        stderr.finish()
+        stderr.finish(rest_of_stderr)
         close_quietly(reader)
         close_quietly(writer)
     if process.returncode != 0:
