@@ -3304,8 +3304,9 @@ MAX_SYMLINKS = 40
 WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
 OPEN_TO_OTHERS = 0o077
 PRIVATE_DIRECTORY_MODE = 0o700
-# Never follow a symlink in the last step, never block on a FIFO.
-SAFE_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+# Never follow a symlink in the last step, never block on a FIFO; on Windows binary mode (os.open
+# defaults to text there: a \n written becomes \r\n, and a read stops at the first \x1a).
+SAFE_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 BYTECODE_DIRECTORY = "pycache"
 MAX_BYTECODE_BYTES = 16 * 1024 * 1024
 PRIVATE_FILE_MODE = 0o600
@@ -3407,11 +3408,13 @@ def subdirectory_problem(path, create=False):
         return "cannot use %s: %s" % (path, error.strerror or error)
 
 
-def is_private_file(info):
-    """A plain file with one name, owned by us (or root), that nobody else may write."""
-    uid = effective_uid()
-    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and not info.st_mode & WRITABLE_BY_OTHERS \
-        and (uid is None or info.st_uid in (uid, 0))
+def is_private_file(info, uid):
+    """A plain file with one name, owned by us (or root), that nobody else may write. Where
+    files have no POSIX owner (uid None: Windows) only the first two are checked: the mode
+    bits there say nothing about other users (every writable file shows 0666), and the
+    profile's ACLs keep them out, as for the AWS CLI's and Docker's own files."""
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and (
+        uid is None or info.st_uid in (uid, 0) and not info.st_mode & WRITABLE_BY_OTHERS)
 
 
 def read_private_file(path, limit):
@@ -3420,7 +3423,7 @@ def read_private_file(path, limit):
     descriptor = os.open(path, os.O_RDONLY | SAFE_OPEN_FLAGS)
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(descriptor)
-        if not is_private_file(info):
+        if not is_private_file(info, effective_uid()):
             raise UntrustedFile("%s is not a private file of yours" % path)
         if info.st_size > limit:
             raise UntrustedFile("%s is larger than %d bytes" % (path, limit))
@@ -3451,7 +3454,7 @@ def open_private_writable(path, flags):
     except OSError:
         pass
     else:
-        if is_private_file(os.fstat(descriptor)):
+        if is_private_file(os.fstat(descriptor), effective_uid()):
             return descriptor
         os.close(descriptor)
     os.unlink(path)
