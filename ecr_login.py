@@ -3334,8 +3334,13 @@ def effective_uid():
 
 
 def make_private_level(path):
-    """mkdir path as 0700, whatever the umask took away."""
-    os.mkdir(path, PRIVATE_DIRECTORY_MODE)
+    """mkdir path as 0700, whatever the umask took away. One that a concurrent helper made
+    a moment ago is left as it is, to the checks that follow (else that helper's burst
+    partners would each run without the cache, and make a token call of their own)."""
+    try:
+        os.mkdir(path, PRIVATE_DIRECTORY_MODE)
+    except FileExistsError:
+        return
     os.chmod(path, PRIVATE_DIRECTORY_MODE)
 
 
@@ -3678,11 +3683,9 @@ def make_private_directory(path):
     parent = os.path.dirname(path)
     if parent and parent != path:
         make_private_directory(parent)
-    try:
-        make_private_level(path)
-    except OSError:
-        if not os.path.isdir(path):
-            raise
+    make_private_level(path)
+    if not os.path.isdir(path):
+        raise NotADirectoryError("%s is not a directory" % path)
 
 
 class TokenCache:

@@ -325,6 +325,15 @@ class SingleFlightTest(ReliabilityCase):
         self.assert_valid_cache(1, cache_dir)
         self.assertEqual(tmp_files(cache_dir), [])
 
+    def test_a_cache_directory_a_concurrent_helper_just_made_is_used(self):
+        # The burst's race: the directory appears between one helper's lstat and its mkdir. That
+        # helper must use it (after the usual checks), not run without the cache.
+        cache_dir = os.path.join(self.home, "made-by-a-partner")
+        os.mkdir(cache_dir, 0o700)
+        ecr_login.make_private_level(cache_dir)
+        self.assertIsNone(ecr_login.directory_problem(cache_dir, create=True))
+        self.assertEqual(mode_of(cache_dir), 0o700)
+
     def test_a_failed_call_is_shared_with_the_helpers_waiting_for_it(self):
         denied = json_error("AccessDeniedException", "User is not authorized", status=403)
         results, env, _ = self.burst(6, denied)
