@@ -3413,11 +3413,12 @@ def subdirectory_problem(path, create=False):
         return "cannot use %s: %s" % (path, error.strerror or error)
 
 
-def is_private_file(info, uid):
+def is_private_file(info):
     """A plain file with one name, owned by us (or root), that nobody else may write. Where
     files have no POSIX owner (uid None: Windows) only the first two are checked: the mode
     bits there say nothing about other users (every writable file shows 0666), and the
     profile's ACLs keep them out, as for the AWS CLI's and Docker's own files."""
+    uid = effective_uid()
     return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and (
         uid is None or info.st_uid in (uid, 0) and not info.st_mode & WRITABLE_BY_OTHERS)
 
@@ -3428,7 +3429,7 @@ def read_private_file(path, limit):
     descriptor = os.open(path, os.O_RDONLY | SAFE_OPEN_FLAGS)
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(descriptor)
-        if not is_private_file(info, effective_uid()):
+        if not is_private_file(info):
             raise UntrustedFile("%s is not a private file of yours" % path)
         if info.st_size > limit:
             raise UntrustedFile("%s is larger than %d bytes" % (path, limit))
@@ -3459,7 +3460,7 @@ def open_private_writable(path, flags):
     except OSError:
         pass
     else:
-        if is_private_file(os.fstat(descriptor), effective_uid()):
+        if is_private_file(os.fstat(descriptor)):
             return descriptor
         os.close(descriptor)
     os.unlink(path)
