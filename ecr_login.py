@@ -632,6 +632,7 @@ class _JSONScannerContext:
     strict = True
     object_hook = None
     object_pairs_hook = None
+    array_hook = None  # read from 3.15 on
     parse_float = float
     parse_int = int
     memo = None
@@ -641,50 +642,171 @@ class _JSONScannerContext:
         raise ValueError("JSON constant %s is not allowed" % name)
 
 
+# [the C JSON scanner, or None where there is none (PyPy)]: looked up once, as a failed import
+# searches the whole path.
+C_JSON_SCANNER = []
+
+
 def json_loads(text):
     """json.loads without importing the json package, whose ``re`` import costs more than the
-    rest of a warm get. ValueError for anything that is not JSON, however broken."""
+    rest of a warm get: the C scanner where this Python has one, else (PyPy) or when it
+    finds no JSON, JSONReader. ValueError for anything that is not JSON, however broken."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    try:
+    if not C_JSON_SCANNER:
         try:
             import _json
 
-            scanner = _json.make_scanner(_JSONScannerContext())
-        except (ImportError, AttributeError, TypeError):  # no C scanner (PyPy)
-            scanner = None
-        if scanner is None:  # outside the except: PyPy 3.11 fails to chain a RecursionError to it
-            return json_loads_with_json(text)
-        start = len(text) - len(text.lstrip(" \t\n\r"))
+            C_JSON_SCANNER.append(_json.make_scanner(_JSONScannerContext()))
+        except (ImportError, AttributeError, TypeError):  # none, or one that wants other settings
+            C_JSON_SCANNER.append(None)
+    if C_JSON_SCANNER[0] is not None:
         try:
-            value, end = scanner(text, start)
-        except StopIteration:
-            raise ValueError("not JSON")
-        except (SystemError, ValueError):
-            # The C scanner reports syntax errors with json.decoder's exception class, and on
-            # 3.10+ fails oddly when that module is not loaded: let json say what is wrong.
-            return json_loads_with_json(text)
-    except RecursionError:  # "[[[[..." from a broken file or endpoint: not a crash
-        raise ValueError("JSON nested too deeply")
-    if text[end:].strip(" \t\n\r"):
-        raise ValueError("extra data after JSON")
-    return value
+            value, end = C_JSON_SCANNER[0](text, json_skip_space(text, 0))
+            if json_skip_space(text, end) == len(text):
+                return value
+        except (StopIteration, ValueError, SystemError, RecursionError):
+            pass  # not JSON (3.10 to 3.13 then fail with SystemError, 3.14 imports json.decoder)
+    return JSONReader(text).document()  # which says what is wrong with it, if anything
 
 
-def json_loads_with_json(text):
-    import json
+def json_skip_space(text, at):
+    """The index of the first character from at that is not JSON whitespace (or len(text))."""
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
 
-    return json.loads(text, parse_constant=_JSONScannerContext.parse_constant)
+
+class JSONReader:
+    """json.loads (without NaN and Infinity) in plain Python, for Pythons without the C scanner."""
+
+    MAX_DEPTH = 100  # far deeper than any document read here; the stack stays small
+    ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+    WORDS = (("true", True), ("false", False), ("null", None))
+
+    def __init__(self, text):
+        self.text = text
+
+    def fail(self, what, at):
+        raise ValueError("%s at character %d of the JSON" % (what, at))
+
+    def expect(self, char, at):
+        """The index after char, which must be the next character from at that is not whitespace."""
+        at = json_skip_space(self.text, at)
+        if not self.text.startswith(char, at):
+            self.fail("expected %r" % char, at)
+        return at + 1
+
+    def document(self):
+        value, at = self.value(json_skip_space(self.text, 0), 0)
+        at = json_skip_space(self.text, at)
+        if at < len(self.text):
+            self.fail("extra data", at)
+        return value
+
+    def value(self, at, depth):
+        """(the value that starts at index at, the index after it)."""
+        text = self.text
+        char = text[at:at + 1]
+        if char == '"':
+            return self.string(at + 1)
+        if char in ("[", "{"):
+            if depth == self.MAX_DEPTH:
+                self.fail("nested too deeply", at)
+            return self.container(char, at + 1, depth + 1)
+        for word, value in self.WORDS:
+            if text.startswith(word, at):
+                return value, at + len(word)
+        return self.number(at)
+
+    def container(self, opening, at, depth):
+        """The array or object whose opening bracket is before at."""
+        closing = "]" if opening == "[" else "}"
+        items = [] if opening == "[" else {}
+        at = json_skip_space(self.text, at)
+        if self.text.startswith(closing, at):
+            return items, at + 1
+        while True:
+            if opening == "[":
+                item, at = self.value(at, depth)
+                items.append(item)
+            else:
+                key, at = self.string(self.expect('"', at))
+                item, at = self.value(json_skip_space(self.text, self.expect(":", at)), depth)
+                items[key] = item
+            at = json_skip_space(self.text, at)
+            if self.text.startswith(closing, at):
+                return items, at + 1
+            at = json_skip_space(self.text, self.expect(",", at))
+
+    def number(self, at):
+        text, start = self.text, at
+        if text.startswith("-", at):
+            at += 1
+        at = at + 1 if text.startswith("0", at) else self.digits(at, start)
+        whole = at
+        if text.startswith(".", at):
+            at = self.digits(at + 1, start)
+        if text[at:at + 1] in ("e", "E"):
+            at = self.digits(at + 2 if text[at + 1:at + 2] in ("+", "-") else at + 1, start)
+        return (int if at == whole else float)(text[start:at]), at
+
+    def digits(self, at, start):
+        """The index after the one or more ASCII digits from at; the value began at start."""
+        end = at
+        while end < len(self.text) and self.text[end] in DIGITS:
+            end += 1
+        if end == at:
+            self.fail("expected a value", start)
+        return end
+
+    def string(self, at):
+        """The string whose opening quote is before at, and the index after its closing quote."""
+        text, chunks, quote = self.text, [], -1
+        while True:
+            if quote < at:  # the last quote found was escaped
+                quote = text.find('"', at)
+                if quote < 0:
+                    self.fail("unterminated string", at)
+            backslash = text.find("\\", at, quote)
+            end = quote if backslash < 0 else backslash
+            chunk = text[at:end]
+            if chunk and min(chunk) < " ":
+                self.fail("control character in a string", at)
+            chunks.append(chunk)
+            if end == quote:
+                return "".join(chunks), quote + 1
+            kind = text[end + 1:end + 2]
+            if kind == "u":
+                code, at = self.hex4(end + 2)
+                if 0xD800 <= code < 0xDC00 and text.startswith("\\u", at):
+                    low, after = self.hex4(at + 2)
+                    if 0xDC00 <= low < 0xE000:  # a surrogate pair: one character
+                        code, at = 0x10000 + (code - 0xD800 << 10) + low - 0xDC00, after
+                chunks.append(chr(code))
+            elif kind in self.ESCAPES:
+                chunks.append(self.ESCAPES[kind])
+                at = end + 2
+            else:
+                self.fail("unknown escape", end)
+
+    def hex4(self, at):
+        digits = self.text[at:at + 4]
+        if len(digits) < 4 or not HEX_DIGITS.issuperset(digits):
+            self.fail("bad \\u escape", at)
+        return int(digits, 16), at + 4
+
+
+# The characters Go's encoder escapes in a string (UTF-8 is kept): ", \, controls and the HTML ones.
+JSON_STRING_ESCAPES = dict((code, "\\u%04x" % code) for code in range(0x20))
+JSON_STRING_ESCAPES.update((ord(char), escaped) for char, escaped in (
+    ('"', '\\"'), ("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"),
+    ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")))
 
 
 def json_string(value):
     """A JSON string literal written like Go's encoder: UTF-8 kept, <, > and & escaped."""
-    try:
-        from _json import encode_basestring
-    except ImportError:  # PyPy: json.encoder has no py_ variant there, only this name
-        from json.encoder import encode_basestring
-    text = encode_basestring(value)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return '"%s"' % value.translate(JSON_STRING_ESCAPES)
 
 
 def json_dumps(document, indent=None):

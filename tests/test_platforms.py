@@ -28,18 +28,17 @@ class FakeCase(HelperCase):
 
 
 class PyPyJSONTest(FakeCase):
-    """PyPy has no _json.encode_basestring and its json.encoder no py_encode_basestring."""
+    """PyPy has no _json (the C scanner and encoder), and the json package costs a warm get its
+    re import: the helper reads and writes JSON without either."""
 
-    def test_get_and_its_log_work_without_the_c_encoder(self):
-        import json.encoder
-
-        if hasattr(json.encoder, "py_encode_basestring"):  # not on PyPy itself
-            saved = json.encoder.__dict__.pop("py_encode_basestring")
-            self.addCleanup(setattr, json.encoder, "py_encode_basestring", saved)
-        with mock.patch.dict(sys.modules, {"_json": None}):
+    def test_get_and_its_log_work_without_the_c_module_and_the_package(self):
+        with mock.patch.dict(sys.modules, {"_json": None, "json": None}), \
+                mock.patch.object(ecr_login, "C_JSON_SCANNER", []):
             self.assert_token(run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), REGISTRY))
+            self.assert_token(run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), REGISTRY))  # from the cache
             code, out, _ = run_main(["get"], self.env(AWS_ECR_LOG_LEVEL="debug"), DOCKER_HUB)  # logged at debug
         self.assertEqual((code, out), (1, NOT_FOUND))
+        self.assertEqual(self.fake.count("ecr"), 1)
         log = read_text(os.path.join(self.home, ".ecr", "log", "ecr-login.log"))
         self.assertIn("index.docker.io", log)
         self.assertNotIn(SECRET, log)

@@ -644,6 +644,16 @@ PROFILE_PIECES = ["[", "]", "[default]", "[profile ", "profile", "default", "sso
 JSON_PIECES = ["{", "}", "[", "]", '"', '"a"', ":", ",", "0", "1", "-", ".", "e", "E", "+", "1e999", "-0",
                "NaN", "Infinity", "-Infinity", "true", "false", "null", "\\", "\\u", "\\ud800", "\\u0041",
                " ", "\n", "\x00", "\u00e9", '"AccessKeyId"', '"Expiration"', "9" * 400]
+# Inputs json.loads reads in ways worth pinning down: escapes, surrogates (paired, lone, reversed),
+# numbers at the edges of the grammar, whitespace, a BOM, duplicate keys, controls in strings.
+JSON_EDGES = ['"\\ud83d\\ude00"', '"\\ud800"', '"\\ud800\\u0041"', '"\\udc00\\ud800"', '"\\ud800\\udc00x"',
+              '"\\ud800\\u00zz"', '"\\u00zz"', '"\\u12"', '"\\U0041"',
+              '"\\/\\b\\f\\n\\r\\t\\"\\\\"', '"\\x41"', '"\\', '"abc', '"\x1f"', '"\x7f\u00e9"', '"\t"', '""',
+              "1e999", "-1e999", "-0", "-0.0", "0e0", "1E+2", "1e-2", "01", "-01", "1.", ".5", "1.e5", "1e", "1e+",
+              "-", "--1", "+1", "0x10", "1_000", "\u0661", "[-]", "[1,]", "[,1]", "{,}", '{"a":1,}', '{"a" 1}',
+              '{"a":1,"a":2}', '{"b":1,"a":2}', "{1:2}", "[1 2]", " \t\n\r[ 1 , { } ] \r\n\t ", "\u00a0[]", "\ufeff{}",
+              " \ufeff{}", "", " ", "[", "]", "{", "nul", "truex", "true false", "NaN", "-Infinity", "[Infinity]",
+              "null", "[true,false,null]", "123456789012345678901234567890", "1" * 400 + ".5"]
 TIME_PIECES = ["2024", "0000", "9999", "-", "T", "t", " ", ":", "Z", "z", "+", ".", "0", "1", "2", "9", "12",
                "31", "23", "59", "60", "61", "00:00", "\u0663", "\uff11", "UTC", "+99:99", "-00:00", ".999999999"]
 VALID_URLS = ["123456789012.dkr.ecr.us-west-2.amazonaws.com", "https://123456789012.dkr.ecr-fips.us-gov-west-1."
@@ -735,14 +745,58 @@ class FuzzTest(unittest.TestCase):
         for is_config in (True, False):
             self.check(lambda text: ecr_login.parse_profile_file(text, is_config), texts, ecr_login.ConfigError)
 
-    def test_json_loads(self):
+    def test_json_loads_agrees_with_json(self):
+        """json_loads (the C scanner where there is one) and JSONReader (PyPy's path, tried here
+        on any Python) give what json.loads gives, or a ValueError where it finds no JSON."""
         rng = random.Random(1003)
-        inputs = [pieces(rng, JSON_PIECES, 20) for _ in range(3000)]
-        inputs += [bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 20))) for _ in range(1000)]
+        inputs = [pieces(rng, JSON_PIECES, 20) for _ in range(1500)]
         inputs += [mutate(rng, '{"AccessKeyId": "a", "Expiration": "2026-07-21T05:15:30Z", "n": [1, 2.5e3]}',
-                          JSON_PIECES) for _ in range(1000)]
-        inputs += ["[" * 100000, "{\"a\":" * 100000, "[" * 100000 + "]" * 100000]
-        self.check(ecr_login.json_loads, inputs, ValueError)
+                          JSON_PIECES) for _ in range(800)]
+        inputs += [json.dumps(random_value(rng), ensure_ascii=rng.random() < 0.5, indent=rng.choice((None, 2)))
+                   for _ in range(800)]
+        inputs += JSON_EDGES + ["[" * 100 + "]" * 100]
+
+        def constant(name):
+            raise ValueError(name)
+
+        def outcome(function, text):
+            try:
+                return repr(function(text))  # repr tells 1 from 1.0 and -0.0 from 0.0, and shows key order
+            except ValueError:
+                return "ValueError"
+
+        readers = (ecr_login.json_loads, lambda text: ecr_login.JSONReader(text).document())
+        valid = 0
+        for text in inputs:
+            expected = outcome(lambda text: json.loads(text, parse_constant=constant), text)
+            valid += expected != "ValueError"
+            for reader in readers:
+                self.assertEqual(outcome(reader, text), expected, text)
+        self.assertGreater(valid, 800)  # not only errors were compared
+
+    def test_json_loads_says_value_error_for_anything_else(self):
+        rng = random.Random(1008)
+        self.check(ecr_login.json_loads, [bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 20)))
+                                          for _ in range(1000)], ValueError)
+        for data in (b'"\xff"', b"\xef\xbb\xbf{}"):  # not UTF-8; a BOM
+            self.assertRaises(ValueError, ecr_login.json_loads, data)
+        # Not JSON (RFC 8259), though PyPy's json.loads reads the \u ones: its int(digits, 16) allows them.
+        for text in ('"\\u 123"', '"\\u1_23"', '"\\u+123"', '"\\u-123"',
+                     "[" * 100000, "{\"a\":" * 100000, "[" * 100000 + "]" * 100000):
+            self.assertRaises(ValueError, ecr_login.json_loads, text)
+            self.assertRaises(ValueError, ecr_login.JSONReader(text).document)
+        self.assertRaises(ValueError, ecr_login.JSONReader("[" * 101 + "]" * 101).document)  # its depth limit
+
+    def test_json_string_agrees_with_json(self):
+        """Strings are written as json.dumps writes them with UTF-8 kept, and <, > and & escaped as Go does."""
+        rng = random.Random(1009)
+        alphabet = [chr(code) for code in range(0x80)] + ["\u00e9", "\u2028", "\ud800", "\udfff", "\U0001f600"]
+        for _ in range(2000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            expected = json.dumps(text, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e") \
+                .replace("&", "\\u0026")
+            self.assertEqual(ecr_login.json_string(text), expected)
+            self.assertEqual(json.loads(ecr_login.json_string(text)), text)
 
     def test_parse_credential_document(self):
         rng = random.Random(1004)

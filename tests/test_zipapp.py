@@ -3,6 +3,7 @@
 Each test runs the built archive with this interpreter in a private HOME and cache dir.
 """
 
+import ast
 import glob
 import marshal
 import os
@@ -33,6 +34,23 @@ def read_bytes(path):
 def write_bytes(path, data):
     with open(path, "wb") as f:
         f.write(data)
+
+
+def bound_names(node):
+    """Every name node binds anywhere inside it: assigned, a parameter, defined, imported, caught."""
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+            names.add(child.id)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        elif isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+            names.add(child.name)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in child.names)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+    return names
 
 
 def make_temp_dir(test):
@@ -130,21 +148,22 @@ class ZipappTest(unittest.TestCase):
 
     def test_bootstrap_copies_the_trust_rule_from_the_module_and_defines_every_name_it_uses(self):
         import builtins
-        import symtable
 
         source = read_bytes(os.path.join(ROOT, "ecr_login.py"))
         bootstrap = build_zipapp.render_bootstrap(source).decode("utf-8")
         self.assertIn(build_zipapp.shared_definitions(source), bootstrap)
         self.assertIn("def directory_problem(", bootstrap)
-        module = symtable.symtable(bootstrap, "__main__.py", "exec")
-        defined = set(name for name in module.get_identifiers() if module.lookup(name).is_assigned()
-                      or module.lookup(name).is_imported()) | set(dir(builtins)) | {"__loader__", "__file__"}
-        pending, used = list(module.get_children()), set()
-        while pending:
-            table = pending.pop()
-            pending.extend(table.get_children())
-            used.update(name for name in table.get_identifiers() if table.lookup(name).is_global())
-        self.assertEqual(sorted(used - defined), [], "names the bootstrap would look up in vain")
+        # ast, not symtable: PyPy's symtable tells globals from locals differently.
+        statements = ast.parse(bootstrap).body
+        defined = set(dir(builtins)) | {"__loader__", "__file__"}
+        for statement in statements:
+            defined |= {statement.name} if isinstance(statement, (ast.FunctionDef, ast.ClassDef)) \
+                else bound_names(statement)
+        missing = set()
+        for statement in statements:  # a name a definition loads but binds nowhere in itself
+            missing |= set(node.id for node in ast.walk(statement) if isinstance(node, ast.Name)
+                           and isinstance(node.ctx, ast.Load)) - bound_names(statement) - defined
+        self.assertEqual(sorted(missing), [], "names the bootstrap would look up in vain")
 
     # Running it
 
@@ -190,7 +209,11 @@ class ZipappTest(unittest.TestCase):
             with self.subTest(label):
                 write_bytes(path, data)
                 self.assert_version_runs()
-                self.assertEqual(read_bytes(path), good)
+                # The same code, not always the same bytes: PyPy marks a string interned or not
+                # by what the process interned before (here: the half it read of the broken file).
+                rewritten = read_bytes(path)
+                self.assertEqual(rewritten[:16], good[:16])
+                self.assertEqual(marshal.loads(rewritten[16:]), marshal.loads(good[16:]))
 
     def test_unwritable_cache_dir_does_not_stop_the_helper(self):
         blocker = os.path.join(self.home, "a-file")
