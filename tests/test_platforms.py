@@ -252,6 +252,24 @@ class WindowsReplaceTest(unittest.TestCase):
         self.assertFalse(os.path.exists(source))
 
 
+class WindowsCacheTest(FakeCase):
+    """Python on Windows shows every writable file as 0666 and every directory as 0777, and
+    files have no POSIX owner: there the token cache is still served (the profile's ACLs keep
+    other users out), where on POSIX the same modes mean another user could have written it."""
+
+    def test_a_cache_that_looks_open_to_all_is_served_where_files_have_no_owner(self):
+        self.assert_token(run_main(["get"], self.env(), REGISTRY))
+        for top, directories, files in os.walk(os.path.join(self.home, ".ecr")):
+            os.chmod(top, 0o777)
+            for name in files:
+                os.chmod(os.path.join(top, name), 0o666)
+        with mock.patch.object(ecr_login, "effective_uid", lambda: None):
+            self.assert_token(run_main(["get"], self.env(), REGISTRY))
+        self.assertEqual(self.fake.count("ecr"), 1)
+        self.assert_token(run_main(["get"], self.env(), REGISTRY))  # POSIX: not trusted, fetched anew
+        self.assertEqual(self.fake.count("ecr"), 2)
+
+
 class WindowsMFATest(unittest.TestCase):
     def test_no_console_is_said_clearly(self):
         cwd = os.getcwd()
