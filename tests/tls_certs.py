@@ -10,7 +10,13 @@ import subprocess
 import unittest
 
 OPENSSL_TIMEOUT = 60
-DAYS = "7"
+VALID = ["-days", "7"]
+# An expiry in the past: `openssl ca` takes any dates, where `openssl x509 -days -1` fails since
+# OpenSSL 3.5 ("end date before start date").
+EXPIRED = ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
+# What `openssl ca` needs: a database of what it signed (subjects may repeat) and a policy.
+CA_CONFIG = ("[ca]\ndefault_ca = test\n[test]\ndatabase = %s\nunique_subject = no\nnew_certs_dir = %s\n"
+             "rand_serial = yes\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\n")
 EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 CA_EXTENSIONS = ("basicConstraints = critical, CA:TRUE%s\nkeyUsage = critical, keyCertSign, cRLSign\n"
                  "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n")
@@ -32,6 +38,7 @@ class PKI(object):
         if self.openssl is None:
             raise unittest.SkipTest("the openssl command is not installed; TLS tests need it")
         self.directory = directory
+        self.config = self.write("ca.cnf", CA_CONFIG % (self.write("index.txt", ""), directory))
         self.root = self.ca("root", "ecr-login test root CA")
         self.other_root = self.ca("other-root", "ecr-login other root CA")
         self.decoy_root = self.ca("decoy-root", "ecr-login decoy root CA")
@@ -39,7 +46,7 @@ class PKI(object):
         self.leaves = {
             "good": self.leaf("good", "intermediate", names=names),
             "wrong name": self.leaf("wrong-name", "intermediate", names="DNS:elsewhere.example"),
-            "expired": self.leaf("expired", "intermediate", days="-1"),
+            "expired": self.leaf("expired", "intermediate", validity=EXPIRED),
             "self-signed": self.leaf("self-signed", None),
             "other root": self.leaf("other-root-leaf", "other-root"),
         }
@@ -59,23 +66,22 @@ class PKI(object):
             handle.write(text)
         return self.path(name)
 
-    def sign(self, name, subject, issuer, extensions, days=DAYS):
+    def sign(self, name, subject, issuer, extensions, validity=VALID):
         """name.pem for name.key's request, signed by issuer (None: by itself)."""
         self.run("req", "-new", "-subj", "/CN=" + subject, *(EC_KEY + ["-keyout", self.path(name + ".key"),
                                                                        "-out", self.path(name + ".csr")]))
-        extfile = self.write(name + ".ext", extensions)
-        signer = ["-CA", self.path(issuer + ".pem"), "-CAkey", self.path(issuer + ".key")] if issuer else \
-            ["-signkey", self.path(name + ".key")]
-        self.run("x509", "-req", "-in", self.path(name + ".csr"), "-days", days, "-extfile", extfile,
-                 "-set_serial", str(int.from_bytes(os.urandom(8), "big") | 1), "-out", self.path(name + ".pem"),
-                 *signer)
+        signer = ["-cert", self.path(issuer + ".pem"), "-keyfile", self.path(issuer + ".key")] if issuer else \
+            ["-selfsign", "-keyfile", self.path(name + ".key")]
+        self.run("ca", "-batch", "-notext", "-config", self.config, "-in", self.path(name + ".csr"),
+                 "-extfile", self.write(name + ".ext", extensions), "-out", self.path(name + ".pem"),
+                 *(signer + validity))
         return self.path(name + ".pem")
 
     def ca(self, name, subject, issuer=None, pathlen=None):
         return self.sign(name, subject, issuer, CA_EXTENSIONS % (", pathlen:%d" % pathlen if pathlen is not None else ""))
 
-    def leaf(self, name, issuer, names=LOOPBACK_NAMES, days=DAYS):
-        pem = self.sign(name, "localhost", issuer, LEAF_EXTENSIONS % names, days)
+    def leaf(self, name, issuer, names=LOOPBACK_NAMES, validity=VALID):
+        pem = self.sign(name, "localhost", issuer, LEAF_EXTENSIONS % names, validity)
         chain = [pem] + ([self.intermediate] if issuer == "intermediate" else [])
         text = "".join(read(path) for path in chain)
         return self.write(name + "-chain.pem", text), self.path(name + ".key")
