@@ -12,10 +12,11 @@ How a ``get`` works, in the order the sections of this file follow:
    answered "credentials not found in native keychain" at once, with no network traffic.
 2. CONFIG FILES reads ``~/.aws/config`` and ``~/.aws/credentials`` with a small hand-written
    parser that follows the cross-SDK profile-file rules.
-3. CREDENTIAL PROVIDERS walks the AWS CLI's credential chain *without fetching anything*: it
-   returns a ``Source`` that knows where credentials would come from (static keys, an assumed
-   role, web identity, SSO, a credential process, a container endpoint, IMDS). A source has a
-   non-secret identity, which is what the token cache is keyed on.
+3. CREDENTIAL PROVIDERS walks the AWS CLI's credential chain, the table ``CHAIN``, *without
+   fetching anything*, to a ``Source`` that knows where credentials would come from (static
+   keys, an assumed role, web identity, SSO, ``aws login``, a credential process, a container
+   endpoint, IMDS) and has a non-secret identity, which the token cache is keyed on. A new
+   source is one block of that section and one row of ``CHAIN``; get and doctor both walk it.
 4. TOKEN CACHE looks the registry up in the Go helper's ``~/.ecr/cache.json`` (same schema,
    same keys for static keys, so both binaries can share one cache). A live entry is answered
    straight away: a warm ``get`` reads a few small files and never touches the network.
@@ -1276,22 +1277,10 @@ def host_registry(ctx, host, settings):
 # CREDENTIAL PROVIDERS (the AWS CLI's chain, planned without network, fetched on a cache miss)
 # ============================================================================================
 
-# botocore's names for credential_source, matched case-sensitively as botocore does.
-CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
-STS_API_VERSION = "2011-06-15"
-# Regions whose STS calls use the global endpoint when sts_regional_endpoints = legacy.
-STS_LEGACY_GLOBAL_REGIONS = frozenset((
-    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
-    "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
-    "us-east-2", "us-west-1", "us-west-2"))
-CONTAINER_RELATIVE_HOST = "http://169.254.170.2"
-# Hosts the container provider may reach over plain http (besides loopback addresses).
-CONTAINER_HTTP_HOSTS = ("localhost", "169.254.170.2", "169.254.170.23", "fd00:ec2::23")
-IMDS_IPV4_ENDPOINT = "http://169.254.169.254"
-IMDS_IPV6_ENDPOINT = "http://[fd00:ec2::254]"
-IMDS_TOKEN_TTL_SECONDS = "21600"
-# botocore's IMDS defaults: 1 s per request, 1 attempt, so a host that is not EC2 gives up fast.
-CONTAINER_ATTEMPTS = 3
+# The chain is one table, CHAIN (at the end of this section). Each kind of Source has a block
+# below, in the order of its first row: its class, whose fetch() does the network work on a
+# cache miss, and its planner. A new source is one block and one row of CHAIN.
+
 MAX_RESPONSE_BYTES = 1024 * 1024
 
 
@@ -1335,596 +1324,12 @@ def sha256_digest(data):
 
 
 class Source:
-    """Where credentials come from. Planning one needs no network; fetch() does the work.
+    """Where credentials come from. Planning one needs no network; each kind has three methods.
 
-    identity() is a non-secret description that changes whenever the credentials would:
-    the token cache is keyed on it, so a warm get never has to fetch credentials.
+    identity(): a non-secret description that changes whenever the credentials would; the
+    token cache is keyed on it, so a warm get never has to fetch credentials.
+    describe(): what doctor and the log call it. fetch(request): the Credentials, on a miss.
     """
-
-    def identity(self):
-        raise NotImplementedError
-
-    def describe(self):
-        raise NotImplementedError
-
-    def fetch(self, request):
-        raise NotImplementedError
-
-
-class StaticSource(Source):
-    """Keys from the environment or a profile. Their identity is the access key id, which is
-    what the Go helper keys its cache on, so both helpers share entries."""
-
-    def __init__(self, credentials, origin):
-        self.credentials = credentials
-        self.origin = origin
-
-    def identity(self):
-        return self.credentials.access_key
-
-    def describe(self):
-        return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
-
-    def fetch(self, request):
-        expiry = self.credentials.expiry  # only keys with AWS_CREDENTIAL_EXPIRATION have one
-        if self.credentials.expiring():  # AWS would refuse them, or soon: no request is made
-            when = "expired at %s" % format_expiry(expiry) if expiry <= time.time() else \
-                "expire at %s, within %d seconds" % (format_expiry(expiry), EXPIRY_MARGIN_SECONDS)
-            raise CredentialsError("the credentials in %s %s (AWS_CREDENTIAL_EXPIRATION); get new ones" % (
-                self.origin, when))
-        return mask_and_check_fresh(request, self.credentials, self.origin)
-
-
-class AssumeRoleSource(Source):
-    """A role assumed with STS AssumeRole, signed with another source's credentials."""
-
-    def __init__(self, profile, role_arn, source, settings):
-        self.profile = profile
-        self.role_arn = role_arn
-        self.source = source
-        self.session_name = settings.get("role_session_name") or ""
-        self.external_id = settings.get("external_id") or ""
-        self.mfa_serial = settings.get("mfa_serial") or ""
-        self.duration = settings.get("duration_seconds") or ""
-
-    def identity(self):
-        return "\n".join(("assume-role", self.role_arn, self.external_id, self.session_name, self.mfa_serial,
-                          self.duration, self.source.identity()))
-
-    def describe(self):
-        return "role %s (profile %s) from %s" % (self.role_arn, self.profile, self.source.describe())
-
-    def fetch(self, request):
-        """Role credentials from the role cache while they last (so an MFA code is asked once
-        per session), else from STS, signed with the source's credentials."""
-        cached = load_role_credentials(request, self)
-        if cached is not None:
-            return cached
-        credentials = self.assume(request)
-        save_role_credentials(request, self, credentials)
-        return credentials
-
-    def assume(self, request):
-        source_credentials = self.source.fetch(request)
-        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name())]
-        if self.duration:
-            try:
-                params.append(("DurationSeconds", str(int(self.duration))))
-            except ValueError:  # botocore ignores a duration that is not an integer, so do we
-                request.log.warning("ignoring duration_seconds %r of profile %s: not an integer" % (
-                    self.duration[:20], self.profile))
-        if self.external_id:
-            params.append(("ExternalId", self.external_id))
-        if self.mfa_serial:
-            params.append(("SerialNumber", self.mfa_serial))
-            params.append(("TokenCode", read_mfa_code(request, self.mfa_serial, self.profile)))
-        return sts_call(request, "AssumeRole", params, source_credentials)
-
-
-class WebIdentitySource(Source):
-    """A role assumed with an OIDC token (EKS IRSA, CI systems): unsigned AssumeRoleWithWebIdentity."""
-
-    def __init__(self, role_arn, token_file, session_name, origin, token=None):
-        self.role_arn = role_arn
-        self.token_file = token_file or ""
-        self.token = token  # a token handed over directly (the kubelet's service account token)
-        self.session_name = session_name or ""
-        self.origin = origin
-
-    def identity(self):
-        token_part = self.token_file or sha256_digest((self.token or "").encode("utf-8")).hex()
-        return "\n".join(("web-identity", self.role_arn, token_part, self.session_name))
-
-    def describe(self):
-        where = "token file %s" % self.token_file if self.token_file else "a service account token"
-        return "web identity role %s with %s (%s)" % (self.role_arn, where, self.origin)
-
-    def fetch(self, request):
-        token = self.token
-        if token is None:
-            token = read_secret_file(self.token_file, "web identity token file").strip()
-        if not token:
-            raise CredentialsError("the web identity token %s is empty" % (self.token_file or "(inline)"))
-        request.remember_secret(token)
-        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name()),
-                  ("WebIdentityToken", token)]
-        return sts_call(request, "AssumeRoleWithWebIdentity", params, None)
-
-
-class SSOSource(Source):
-    """IAM Identity Center role credentials, from the SSO token the AWS CLI caches."""
-
-    def __init__(self, profile, settings):
-        self.profile = profile
-        self.session_name = settings.get("sso_session_name", "")
-        self.start_url = settings["sso_start_url"]
-        self.region = settings["sso_region"]
-        self.account_id = settings["sso_account_id"]
-        self.role_name = settings["sso_role_name"]
-
-    def identity(self):
-        return "\n".join(("sso", self.session_name, self.start_url, self.account_id, self.role_name))
-
-    def describe(self):
-        return "SSO role %s in account %s (profile %s, %s)" % (
-            self.role_name, self.account_id, self.profile,
-            "sso-session " + self.session_name if self.session_name else self.start_url)
-
-    def fetch(self, request):
-        return sso_role_credentials(request, self)
-
-
-class LoginSource(Source):
-    """`aws login` credentials (a profile's login_session): the ones the AWS CLI caches under
-    ~/.aws/login/cache, refreshed with their refresh token when they expire."""
-
-    def __init__(self, profile, session):
-        self.profile = profile
-        self.session = session
-
-    def identity(self):
-        return "\n".join(("login", self.session))
-
-    def describe(self):
-        return "aws login session %s (profile %s)" % (self.session, self.profile)
-
-    def fetch(self, request):
-        return login_credentials(request, self)
-
-
-class ProcessSource(Source):
-    """credential_process: an external command that prints credentials as JSON."""
-
-    def __init__(self, profile, command, account_id):
-        self.profile = profile
-        self.command = command
-        self.account_id = account_id
-
-    def identity(self):
-        return "\n".join(("process", self.profile, self.command))
-
-    def describe(self):
-        return "credential_process of profile %s" % self.profile
-
-    def fetch(self, request):
-        return run_credential_process(request, self)
-
-
-class ContainerSource(Source):
-    """An ECS task role or EKS Pod Identity: the container credentials endpoint."""
-
-    def __init__(self, url, token, token_file):
-        self.url = url
-        self.token = token
-        self.token_file = token_file
-
-    def identity(self):
-        token_part = self.token_file or (sha256_digest(self.token.encode("utf-8")).hex() if self.token else "")
-        return "\n".join(("container", self.url, token_part))
-
-    def describe(self):
-        return "container credentials endpoint %s" % self.url
-
-    def fetch(self, request):
-        return container_credentials(request, self)
-
-
-class IMDSSource(Source):
-    """The EC2 instance's role, from the instance metadata service."""
-
-    def __init__(self, endpoint, timeout, attempts, v1_disabled):
-        self.endpoint = endpoint
-        self.timeout = timeout
-        self.attempts = attempts
-        self.v1_disabled = v1_disabled
-
-    def identity(self):
-        return "\n".join(("imds", self.endpoint))
-
-    def describe(self):
-        return "EC2 instance metadata at %s" % self.endpoint
-
-    def fetch(self, request):
-        return imds_credentials(request, self)
-
-
-ROLE_CACHE_DIRECTORY = "roles"
-
-
-def role_cache_path(request, source):
-    """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
-    if not request.ctx.token_cache().enabled:
-        return None
-    directory = request.ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
-    if directory is None:
-        return None
-    return os.path.join(directory, sha256_digest(source.identity().encode("utf-8")).hex() + ".json")
-
-
-def load_role_credentials(request, source):
-    """Cached temporary role credentials that are not about to expire, or None."""
-    path = role_cache_path(request, source)
-    if path is None:
-        return None
-    try:
-        credentials = parse_credential_document(read_json_file(path, MAX_RESPONSE_BYTES, private=True),
-                                                "the role cache")
-        if credentials.expiry is not None:  # the cache only ever holds temporary credentials
-            return mask_and_check_fresh(request, credentials, "the role cache")
-    except (OSError, ValueError, HelperError):  # missing, damaged or about to expire
-        pass
-    return None
-
-
-def save_role_credentials(request, source, credentials):
-    """Keep temporary role credentials (0600, in the 0700 cache dir) until they expire."""
-    path = role_cache_path(request, source)
-    if path is None or credentials.expiry is None:
-        return
-    document = {"AccessKeyId": credentials.access_key, "SecretAccessKey": credentials.secret_key,
-                "Token": credentials.token, "AccountId": credentials.account_id,
-                "Expiration": format_expiry(credentials.expiry)}
-    try:
-        write_private_file(path, json_dumps(document), durable=False)
-    except OSError as error:
-        request.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
-
-
-def default_session_name():
-    return "ecr-login-%d" % int(time.time())
-
-
-def read_secret_file(path, what):
-    """A token file's text, with an error that says why it cannot be read (Kubernetes
-    projects tokens readable by root only unless fsGroup is set)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_RESPONSE_BYTES)
-    except OSError as error:
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        extra = ""
-        if getattr(error, "errno", 0) == 13 and hasattr(os, "getuid"):
-            extra = " (the helper runs as uid %d; make the file readable to it, e.g. with fsGroup)" % os.getuid()
-        raise CredentialsError("cannot read the %s %s: %s%s" % (what, path, reason, extra))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CredentialsError("the %s %s is not UTF-8 text" % (what, path))
-
-
-def static_keys(settings, origin):
-    """A StaticSource from aws_access_key_id/aws_secret_access_key settings, or None.
-    Half a key pair is an error, as in botocore."""
-    access_key = settings.get("aws_access_key_id")
-    if not access_key:
-        return None
-    secret_key = settings.get("aws_secret_access_key")
-    if not secret_key:
-        raise CredentialsError("partial credentials in %s: aws_access_key_id is set but aws_secret_access_key is not"
-                               % origin)
-    # botocore looks for aws_security_token first, and takes it when present at all.
-    token = settings["aws_security_token"] if "aws_security_token" in settings else settings.get("aws_session_token")
-    return StaticSource(Credentials(access_key, secret_key, token, None, settings.get("aws_account_id")), origin)
-
-
-def environment_source(env):
-    """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN, and the time they
-    expire in AWS_CREDENTIAL_EXPIRATION, as botocore reads it), or None."""
-    access_key = env.get("AWS_ACCESS_KEY_ID", "")
-    if not access_key:
-        return None
-    secret_key = env.get("AWS_SECRET_ACCESS_KEY", "")
-    if not secret_key:
-        raise CredentialsError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-    token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN")  # botocore's order
-    expiry = None
-    if env.get("AWS_CREDENTIAL_EXPIRATION", "").strip():
-        try:
-            expiry = parse_timestamp(env["AWS_CREDENTIAL_EXPIRATION"].strip())
-        except ValueError:
-            raise ConfigError("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time such as 2026-01-01T00:00:00Z: %r"
-                              % env["AWS_CREDENTIAL_EXPIRATION"][:40])
-    return StaticSource(Credentials(access_key, secret_key, token, expiry, env.get("AWS_ACCOUNT_ID")),
-                        "the environment")
-
-
-def plan_credentials(request):
-    """The Source the AWS CLI would use, in botocore's order: environment, assume-role
-    profile, web identity, SSO, credentials file, credential_process, config file keys,
-    container, IMDS. A source that is configured but broken raises; none at all raises too.
-    Each decision is noted (note_source) for doctor, which reports this very walk."""
-    env, config = request.env, request.config
-    config.check_selected_profile()
-    if request.profile:
-        note_source(request, "environment keys", "skipped: this copy of the helper uses profile %s" % config.profile_name)
-    else:
-        source = noted(request, "environment keys", environment_source(env), "not set (AWS_ACCESS_KEY_ID)")
-        if source:
-            return source
-    name = config.profile_name
-    source = plan_profile(request, name, [name], top_level=True)
-    if source:
-        return source
-    source = noted(request, "container endpoint", container_source(env), "not set (AWS_CONTAINER_CREDENTIALS_*_URI)")
-    if source:
-        return source
-    source = noted(request, "EC2 instance metadata", imds_source(request), "disabled (AWS_EC2_METADATA_DISABLED=true)")
-    if source:
-        return source
-    raise CredentialsError(
-        "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a "
-        "profile in %s or %s (IMDS is off: AWS_EC2_METADATA_DISABLED=true)" % (
-            config.config_path, config.credentials_path))
-
-
-def note_source(request, what, state):
-    """Record one decision of the chain when doctor is listening (request.chain_trace); request None:
-    a decision inside a source profile, reported as part of the role's source."""
-    if request is not None and request.chain_trace is not None:
-        request.chain_trace.append((what, state))
-
-
-def noted(request, what, source, absent):
-    """source, after noting it (its description, or `absent` when it is None)."""
-    note_source(request, what, source.describe() if source else absent)
-    return source
-
-
-def plan_profile(request, name, visited, top_level=False):
-    """The source a profile provides, in botocore's order, or None when it provides none:
-    its role (role_arn without web_identity_token_file), else its own providers."""
-    profile = request.config.profile(name)
-    trace = request if top_level else None
-    if has_role_config(profile):
-        return noted(trace, "assume role (role_arn)", plan_assume_role(request, name, profile, visited), "")
-    note_source(trace, "assume role (role_arn)", "not in profile %s" % name)
-    return profile_providers(request, name, top_level)
-
-
-def has_role_config(profile):
-    """botocore's test for a profile its AssumeRoleProvider handles."""
-    return "role_arn" in profile and "web_identity_token_file" not in profile
-
-
-def has_static_keys(profile):
-    """botocore's test: either key of a pair, in either file, counts."""
-    return "aws_access_key_id" in profile or "aws_secret_access_key" in profile
-
-
-def profile_providers(request, name, top_level=False):
-    """botocore's ProfileProviderBuilder chain for one profile: web identity (the environment's
-    only at the top level), SSO, credentials-file keys, credential_process, config-file keys.
-    Each reads its own file, so a key pair from one file never takes a token from the other."""
-    config = request.config
-    profile = config.profile(name)
-    trace = request if top_level else None
-    source = noted(trace, "web identity", web_identity_source(
-        request.env if top_level and not request.profile else {}, profile, name), "not set (AWS_WEB_IDENTITY_TOKEN_FILE)")
-    if source:
-        return source
-    if profile.get("sso_role_name") or profile.get("sso_account_id"):  # botocore's trigger
-        return noted(trace, "SSO", SSOSource(name, sso_settings(config, name, profile)), "")
-    note_source(trace, "SSO", "sso_session %s without sso_account_id and sso_role_name: a token-only profile, "
-                "no credentials" % profile["sso_session"] if profile.get("sso_session") else "not in profile %s" % name)
-    source = noted(trace, "credentials file keys", static_keys(config.credentials_profiles.get(name, {}), (
-        "profile %s in %s" % (name, config.credentials_path))), "none for profile %s" % name)
-    if source:
-        return source
-    if profile.get("login_session"):  # botocore and the Go SDK: after the keys, before credential_process
-        return noted(trace, "aws login (login_session)", LoginSource(name, profile["login_session"]), "")
-    note_source(trace, "aws login (login_session)", "not in profile %s" % name)
-    if profile.get("credential_process"):
-        return noted(trace, "credential_process", ProcessSource(
-            name, profile["credential_process"], profile.get("aws_account_id")), "")
-    note_source(trace, "credential_process", "not in profile %s" % name)
-    return noted(trace, "config file keys", static_keys(config.config_profiles.get(name, {}), (
-        "profile %s in %s" % (name, config.config_path))), "none for profile %s" % name)
-
-
-# Real role chains are a few profiles long; thousands would only exhaust the stack.
-MAX_ROLE_CHAIN = 50
-
-
-def plan_assume_role(request, name, profile, visited):
-    """An AssumeRoleSource, its source resolved as botocore's AssumeRoleProvider does: a
-    source profile with keys (in either file) or without a role of its own gives its own
-    providers' credentials (SSO, process, either file's keys: never a mix); one with only a
-    role is assumed in turn, to any depth."""
-    source_profile = profile.get("source_profile")
-    credential_source = profile.get("credential_source")
-    if source_profile and credential_source:
-        raise ConfigError("profile %s has both source_profile and credential_source; use one" % name)
-    if credential_source:
-        source = named_credential_source(request, name, credential_source)
-    elif not source_profile:
-        raise ConfigError("profile %s has role_arn but neither source_profile nor credential_source" % name)
-    elif source_profile not in request.config.profiles:
-        raise ConfigError("source_profile %s of profile %s does not exist" % (source_profile, name))
-    else:
-        source_settings = request.config.profile(source_profile)
-        if source_profile == name and not has_static_keys(source_settings):
-            raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
-        if source_profile in visited and source_profile != name:
-            raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
-        if len(visited) >= MAX_ROLE_CHAIN:
-            raise ConfigError("the source_profile chain from profile %s is too deep (more than %d profiles)" % (
-                visited[0], MAX_ROLE_CHAIN))
-        if has_static_keys(source_settings) or not has_role_config(source_settings):
-            source = profile_providers(request, source_profile)
-        else:
-            source = plan_assume_role(request, source_profile, source_settings, visited + [source_profile])
-        if source is None:
-            raise ConfigError('the source profile "%s" must have credentials' % source_profile)
-    return AssumeRoleSource(name, profile["role_arn"], source, profile)
-
-
-def named_credential_source(request, name, credential_source):
-    """The source a role profile's credential_source names."""
-    if credential_source not in CREDENTIAL_SOURCES:
-        raise ConfigError("profile %s: credential_source %r is not one of %s" % (
-            name, credential_source, ", ".join(CREDENTIAL_SOURCES)))
-    if credential_source == "Environment":
-        source = environment_source(request.env)
-    elif credential_source == "EcsContainer":
-        source = container_source(request.env)
-    else:
-        source = imds_source(request)
-    if source is None:
-        raise CredentialsError("no credentials found in credential_source %s of profile %s" % (
-            credential_source, name))
-    return source
-
-
-def web_identity_source(env, profile, name):
-    """A WebIdentitySource from AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, each falling back
-    to the profile's web_identity_token_file/role_arn, or None."""
-    token_file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
-    if not token_file:
-        return None
-    role_arn = env.get("AWS_ROLE_ARN") or profile.get("role_arn")
-    if not role_arn:
-        raise ConfigError("a web identity token file is set but no role ARN (AWS_ROLE_ARN or role_arn)")
-    session_name = env.get("AWS_ROLE_SESSION_NAME") or profile.get("role_session_name")
-    origin = "environment" if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else "profile %s" % name
-    return WebIdentitySource(role_arn, token_file, session_name, origin)
-
-
-def sso_settings(config, name, profile):
-    """The SSO settings of a profile, from its sso-session section or its legacy sso_* keys."""
-    settings = {}
-    session_name = profile.get("sso_session")
-    if session_name:
-        session = config.sso_sessions.get(session_name)
-        if session is None:
-            raise ConfigError("profile %s names sso_session %s, but there is no [sso-session %s] section" % (
-                name, session_name, session_name))
-        for key in ("sso_start_url", "sso_region"):
-            if profile.get(key) and session.get(key) and profile[key] != session[key]:
-                raise ConfigError("profile %s and sso-session %s disagree on %s" % (name, session_name, key))
-            settings[key] = session.get(key) or profile.get(key)
-        settings["sso_session_name"] = session_name
-    else:
-        settings["sso_start_url"] = profile.get("sso_start_url")
-        settings["sso_region"] = profile.get("sso_region")
-    settings["sso_account_id"] = profile.get("sso_account_id")
-    settings["sso_role_name"] = profile.get("sso_role_name")
-    missing = sorted(key for key, value in settings.items() if not value and key != "sso_session_name")
-    if missing:
-        raise ConfigError("profile %s is configured for SSO but is missing %s" % (name, ", ".join(missing)))
-    return settings
-
-
-def split_url(url):
-    """(scheme, host, port, rest) of an absolute http(s) URL, by hand (urllib.parse imports re).
-    host keeps no brackets; port is "" when absent."""
-    scheme, separator, remainder = url.partition("://")
-    if not separator or scheme.lower() not in ("http", "https"):
-        raise ConfigError("URI did not specify a host: %r is not an http(s) URL" % url[:200])
-    cut = len(remainder)
-    for char in "/?#":
-        index = remainder.find(char)
-        if index >= 0:
-            cut = min(cut, index)
-    authority, rest = remainder[:cut], remainder[cut:]
-    authority = authority.rsplit("@", 1)[-1]
-    if authority.startswith("["):
-        host, _, port = authority[1:].partition("]")
-        port = port[1:]
-    else:
-        host, _, port = authority.partition(":")
-    if not host:
-        raise ConfigError("URI did not specify a host: %r" % url[:200])
-    return scheme.lower(), host.lower(), port, rest
-
-
-def ipv4_numbers(text):
-    """The four numbers of a dotted-quad IPv4 literal as inet_pton reads it (no leading zeros,
-    no short forms such as 127.1, which a resolver would take another way), or None."""
-    parts = text.split(".")
-    if len(parts) != 4 or not all(part and len(part) <= 3 and DIGITS.issuperset(part) and
-                                  (part == "0" or part[0] != "0") and int(part) < 256 for part in parts):
-        return None
-    return [int(part) for part in parts]
-
-
-def ipv6_groups(text):
-    """The eight 16-bit groups of an IPv6 literal (1-4 hex digits each, at most one "::"),
-    or None."""
-    head, double, tail = text.partition("::")
-    left, right = head.split(":") if head else [], tail.split(":") if tail else []
-    groups = left + right
-    missing = 8 - len(groups)
-    if "::" in tail or not all(group and len(group) <= 4 and HEX_DIGITS.issuperset(group) for group in groups) \
-            or missing < (1 if double else 0) or (missing and not double):
-        return None
-    return [int(group, 16) for group in left] + [0] * missing + [int(group, 16) for group in right]
-
-
-def is_loopback_address(host):
-    """127.0.0.0/8 or ::1 written as a strict IP literal (no DNS lookup, as botocore)."""
-    numbers = ipv4_numbers(host)
-    if numbers is not None:
-        return numbers[0] == 127
-    return ipv6_groups(host) == [0] * 7 + [1]
-
-
-def container_source(env):
-    """A ContainerSource from AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (wins) or _FULL_URI, or
-    None. A full URI that is neither https nor a loopback/ECS/EKS host is refused here,
-    before any connection."""
-    relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
-    full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
-    if relative:
-        url = CONTAINER_RELATIVE_HOST + relative
-    elif full:
-        scheme, host, _, _ = split_url(full)
-        if scheme == "http" and host not in CONTAINER_HTTP_HOSTS and not is_loopback_address(host):
-            raise ConfigError("Unsupported host %r in AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only "
-                              "to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23" % host)
-        url = full
-    else:
-        return None
-    token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
-    token = "" if token_file else env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
-    return ContainerSource(url, token, token_file)
-
-
-def imds_source(request):
-    """An IMDSSource unless AWS_EC2_METADATA_DISABLED is true."""
-    env = request.env
-    if request.settings.imds_disabled:
-        return None
-    profile = request.config.profile()
-    endpoint = setting("imds_endpoint", env, profile)
-    if endpoint:
-        split_url(endpoint)  # validates it
-    else:
-        mode = setting("imds_endpoint_mode", env, profile) or "IPv4"
-        if mode.lower() not in ("ipv4", "ipv6"):
-            raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
-        endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
-    return IMDSSource(endpoint.rstrip("/"), setting("imds_timeout", env, profile),
-                      setting("imds_attempts", env, profile), setting("imds_v1_disabled", env, profile))
 
 
 def parse_credential_document(document, what, names=("AccessKeyId", "SecretAccessKey", "Token", "Expiration")):
@@ -1958,37 +1363,49 @@ def mask_and_check_fresh(request, credentials, what):
     return credentials
 
 
-def sts_endpoint(request):
-    """STS URL and signing region: AWS_ENDPOINT_URL_STS, else regional, else (legacy) global."""
-    region = request.region or ECR_PUBLIC_REGION
-    override = configured_endpoint(request, "sts")
-    if override:
-        return override, region
-    fips, dualstack = endpoint_variants(request)
-    mode = (setting("sts_regional_endpoints", request.env, request.config.profile()) or "regional").lower()
-    if mode not in ("legacy", "regional"):
-        raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
-    global_endpoint = region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS)
-    if global_endpoint and not (fips or dualstack):
-        return "https://sts.amazonaws.com", ECR_PUBLIC_REGION
-    return service_endpoint("sts", region, fips, dualstack), region
+def read_secret_file(path, what):
+    """A token file's text, with an error that says why it cannot be read (Kubernetes
+    projects tokens readable by root only unless fsGroup is set)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_RESPONSE_BYTES)
+    except OSError as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        extra = ""
+        if getattr(error, "errno", 0) == 13 and hasattr(os, "getuid"):
+            extra = " (the helper runs as uid %d; make the file readable to it, e.g. with fsGroup)" % os.getuid()
+        raise CredentialsError("cannot read the %s %s: %s%s" % (what, path, reason, extra))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CredentialsError("the %s %s is not UTF-8 text" % (what, path))
 
 
-def sts_call(request, action, params, credentials):
-    """AssumeRole (signed with the source credentials) or AssumeRoleWithWebIdentity (unsigned)."""
-    url, region = sts_endpoint(request)
-    body = form_encode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-    response = aws_call(request, "STS " + action, url, headers, body, credentials, region, "sts",
-                        lambda r: answer_error(r, "STS"))
-    result = xml_fields(response.body, ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn"))
-    if result is None:
-        raise AWSError("STS %s answered something that is not its XML response" % action)
-    arn_parts = (result.get("Arn") or "").split(":")
-    document = dict(result, AccountId=arn_parts[4] if len(arn_parts) > 4 else None)
-    credentials = parse_credential_document(document, "STS " + action,
-                                            ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
-    return mask_and_check_fresh(request, credentials, "STS " + action)
+def default_session_name():
+    return "ecr-login-%d" % int(time.time())
+
+
+def split_url(url):
+    """(scheme, host, port, rest) of an absolute http(s) URL, by hand (urllib.parse imports re).
+    host keeps no brackets; port is "" when absent."""
+    scheme, separator, remainder = url.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        raise ConfigError("URI did not specify a host: %r is not an http(s) URL" % url[:200])
+    cut = len(remainder)
+    for char in "/?#":
+        index = remainder.find(char)
+        if index >= 0:
+            cut = min(cut, index)
+    authority, rest = remainder[:cut], remainder[cut:]
+    authority = authority.rsplit("@", 1)[-1]
+    if authority.startswith("["):
+        host, _, port = authority[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+    if not host:
+        raise ConfigError("URI did not specify a host: %r" % url[:200])
+    return scheme.lower(), host.lower(), port, rest
 
 
 XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -2046,6 +1463,479 @@ def xml_fields(body, names):
             found[local] = xml_unescape(text[position:close if close >= 0 else len(text)]).strip()
 
 
+def open_terminal():
+    """This session's terminal (/dev/tty) opened for reading and writing, or None without one.
+    stdin carries the docker protocol, so prompts must use the terminal itself."""
+    try:
+        return open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
+    except OSError:
+        return None
+
+
+def close_quietly(handle):
+    """Close a file object or a descriptor (None is fine), ignoring errors."""
+    try:
+        if hasattr(handle, "close"):
+            handle.close()
+        elif handle is not None:
+            os.close(handle)
+    except OSError:
+        pass
+
+
+def terminal_echo(descriptor, enabled):
+    """Turn a terminal's echo on or off (as getpass does); returns the previous setting, or
+    None where there is no termios."""
+    try:
+        import termios
+    except ImportError:  # Windows
+        return None
+    try:
+        attributes = termios.tcgetattr(descriptor)
+        previous = bool(attributes[3] & termios.ECHO)
+        attributes[3] = attributes[3] | termios.ECHO if enabled else attributes[3] & ~termios.ECHO
+        termios.tcsetattr(descriptor, termios.TCSANOW, attributes)  # TCSANOW: keep typed-ahead input
+        return previous
+    except (termios.error, OSError, ValueError):
+        return None
+
+
+def open_prompt(windows=None):
+    """(input, output) to ask the user on: the terminal, or on Windows (no /dev/tty) the
+    console's CONIN$ and CONOUT$; None without either."""
+    if not ((os.name == "nt") if windows is None else windows):
+        tty = open_terminal()
+        return (tty, tty) if tty else None
+    try:
+        console_in = open("CONIN$", "rb", buffering=0)
+    except OSError:
+        return None
+    try:
+        return console_in, open("CONOUT$", "wb", buffering=0)
+    except OSError:
+        console_in.close()
+        return None
+
+
+# ---- static keys (the environment's, and those of the credentials and config files) ----------
+
+class StaticSource(Source):
+    """Keys from the environment or a profile. Their identity is the access key id, which is
+    what the Go helper keys its cache on, so both helpers share entries."""
+
+    def __init__(self, credentials, origin):
+        self.credentials = credentials
+        self.origin = origin
+
+    def identity(self):
+        return self.credentials.access_key
+
+    def describe(self):
+        return "static keys %s from %s" % (mask_key(self.credentials.access_key), self.origin)
+
+    def fetch(self, request):
+        expiry = self.credentials.expiry  # only keys with AWS_CREDENTIAL_EXPIRATION have one
+        if self.credentials.expiring():  # AWS would refuse them, or soon: no request is made
+            when = "expired at %s" % format_expiry(expiry) if expiry <= time.time() else \
+                "expire at %s, within %d seconds" % (format_expiry(expiry), EXPIRY_MARGIN_SECONDS)
+            raise CredentialsError("the credentials in %s %s (AWS_CREDENTIAL_EXPIRATION); get new ones" % (
+                self.origin, when))
+        return mask_and_check_fresh(request, self.credentials, self.origin)
+
+
+def plan_environment_keys(request, name, top_level):
+    """AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN, and the time they
+    expire in AWS_CREDENTIAL_EXPIRATION, as botocore reads it). Not for a chosen profile:
+    botocore leaves its environment provider out of a Session(profile=...)."""
+    if top_level and request.profile:
+        return None, "skipped: this copy of the helper uses profile %s" % name
+    env = request.env
+    access_key = env.get("AWS_ACCESS_KEY_ID", "")
+    if not access_key:
+        return None, "not set (AWS_ACCESS_KEY_ID)"
+    secret_key = env.get("AWS_SECRET_ACCESS_KEY", "")
+    if not secret_key:
+        raise CredentialsError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
+    token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN")  # botocore's order
+    expiry = None
+    if env.get("AWS_CREDENTIAL_EXPIRATION", "").strip():
+        try:
+            expiry = parse_timestamp(env["AWS_CREDENTIAL_EXPIRATION"].strip())
+        except ValueError:
+            raise ConfigError("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time such as 2026-01-01T00:00:00Z: %r"
+                              % env["AWS_CREDENTIAL_EXPIRATION"][:40])
+    return StaticSource(Credentials(access_key, secret_key, token, expiry, env.get("AWS_ACCOUNT_ID")),
+                        "the environment"), ""
+
+
+def profile_keys(profiles, name, path):
+    """(StaticSource or None, why none) from aws_access_key_id/aws_secret_access_key in one
+    file's profile. Half a key pair is an error, as in botocore."""
+    settings = profiles.get(name, {})
+    access_key = settings.get("aws_access_key_id")
+    if not access_key:
+        return None, "none for profile %s" % name
+    origin = "profile %s in %s" % (name, path)
+    secret_key = settings.get("aws_secret_access_key")
+    if not secret_key:
+        raise CredentialsError("partial credentials in %s: aws_access_key_id is set but aws_secret_access_key is not"
+                               % origin)
+    # botocore looks for aws_security_token first, and takes it when present at all.
+    token = settings["aws_security_token"] if "aws_security_token" in settings else settings.get("aws_session_token")
+    return StaticSource(Credentials(access_key, secret_key, token, None, settings.get("aws_account_id")), origin), ""
+
+
+def plan_credentials_file_keys(request, name, top_level):
+    return profile_keys(request.config.credentials_profiles, name, request.config.credentials_path)
+
+
+def plan_config_file_keys(request, name, top_level):
+    return profile_keys(request.config.config_profiles, name, request.config.config_path)
+
+
+# ---- assume role (role_arn with source_profile or credential_source; STS, the MFA prompt) ----
+
+STS_API_VERSION = "2011-06-15"
+# Regions whose STS calls use the global endpoint when sts_regional_endpoints = legacy.
+STS_LEGACY_GLOBAL_REGIONS = frozenset((
+    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
+    "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+    "us-east-2", "us-west-1", "us-west-2"))
+
+
+class AssumeRoleSource(Source):
+    """A role assumed with STS AssumeRole, signed with another source's credentials."""
+
+    def __init__(self, profile, role_arn, source, settings):
+        self.profile = profile
+        self.role_arn = role_arn
+        self.source = source
+        self.session_name = settings.get("role_session_name") or ""
+        self.external_id = settings.get("external_id") or ""
+        self.mfa_serial = settings.get("mfa_serial") or ""
+        self.duration = settings.get("duration_seconds") or ""
+
+    def identity(self):
+        return "\n".join(("assume-role", self.role_arn, self.external_id, self.session_name, self.mfa_serial,
+                          self.duration, self.source.identity()))
+
+    def describe(self):
+        return "role %s (profile %s) from %s" % (self.role_arn, self.profile, self.source.describe())
+
+    def fetch(self, request):
+        """Role credentials from the role cache while they last (so an MFA code is asked once
+        per session), else from STS, signed with the source's credentials."""
+        cached = load_role_credentials(request, self)
+        if cached is not None:
+            return cached
+        source_credentials = self.source.fetch(request)
+        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name())]
+        if self.duration:
+            try:
+                params.append(("DurationSeconds", str(int(self.duration))))
+            except ValueError:  # botocore ignores a duration that is not an integer, so do we
+                request.log.warning("ignoring duration_seconds %r of profile %s: not an integer" % (
+                    self.duration[:20], self.profile))
+        if self.external_id:
+            params.append(("ExternalId", self.external_id))
+        if self.mfa_serial:
+            params.append(("SerialNumber", self.mfa_serial))
+            params.append(("TokenCode", read_mfa_code(request, self.mfa_serial, self.profile)))
+        credentials = sts_call(request, "AssumeRole", params, source_credentials)
+        save_role_credentials(request, self, credentials)
+        return credentials
+
+
+ROLE_CACHE_DIRECTORY = "roles"
+
+
+def role_cache_path(request, source):
+    """<cache dir>/roles/<hash of the role source's identity>.json, or None without a cache."""
+    if not request.ctx.token_cache().enabled:
+        return None
+    directory = request.ctx.cache_subdirectory(ROLE_CACHE_DIRECTORY)
+    if directory is None:
+        return None
+    return os.path.join(directory, sha256_digest(source.identity().encode("utf-8")).hex() + ".json")
+
+
+def load_role_credentials(request, source):
+    """Cached temporary role credentials that are not about to expire, or None."""
+    path = role_cache_path(request, source)
+    if path is None:
+        return None
+    try:
+        credentials = parse_credential_document(read_json_file(path, MAX_RESPONSE_BYTES, private=True),
+                                                "the role cache")
+        if credentials.expiry is not None:  # the cache only ever holds temporary credentials
+            return mask_and_check_fresh(request, credentials, "the role cache")
+    except (OSError, ValueError, HelperError):  # missing, damaged or about to expire
+        pass
+    return None
+
+
+def save_role_credentials(request, source, credentials):
+    """Keep temporary role credentials (0600, in the 0700 cache dir) until they expire."""
+    path = role_cache_path(request, source)
+    if path is None or credentials.expiry is None:
+        return
+    document = {"AccessKeyId": credentials.access_key, "SecretAccessKey": credentials.secret_key,
+                "Token": credentials.token, "AccountId": credentials.account_id,
+                "Expiration": format_expiry(credentials.expiry)}
+    try:
+        write_private_file(path, json_dumps(document), durable=False)
+    except OSError as error:
+        request.log.info("could not cache role credentials in %s: %s" % (path, error.strerror or error))
+
+
+# Real role chains are a few profiles long; thousands would only exhaust the stack.
+MAX_ROLE_CHAIN = 50
+
+
+def has_role_config(profile):
+    """botocore's test for a profile its AssumeRoleProvider handles."""
+    return "role_arn" in profile and "web_identity_token_file" not in profile
+
+
+def has_static_keys(profile):
+    """botocore's test: either key of a pair, in either file, counts."""
+    return "aws_access_key_id" in profile or "aws_secret_access_key" in profile
+
+
+def plan_role(request, name, top_level, visited=()):
+    """The AssumeRoleSource of a profile with a role, its source resolved as botocore's
+    AssumeRoleProvider does: a source profile with keys (in either file) or without a role of
+    its own gives its own providers' credentials (SSO, process, either file's keys: never a
+    mix); one with only a role is assumed in turn, to any depth (visited: the profiles so far)."""
+    profile = request.config.profile(name)
+    if not has_role_config(profile):
+        return None, "not in profile %s" % name
+    visited = list(visited) + [name]
+    source_profile = profile.get("source_profile")
+    credential_source = profile.get("credential_source")
+    if source_profile and credential_source:
+        raise ConfigError("profile %s has both source_profile and credential_source; use one" % name)
+    if credential_source:
+        source = named_credential_source(request, name, credential_source)
+    elif not source_profile:
+        raise ConfigError("profile %s has role_arn but neither source_profile nor credential_source" % name)
+    elif source_profile not in request.config.profiles:
+        raise ConfigError("source_profile %s of profile %s does not exist" % (source_profile, name))
+    else:
+        source_settings = request.config.profile(source_profile)
+        if source_profile == name and not has_static_keys(source_settings):
+            raise ConfigError("profile %s names itself as source_profile but holds no static keys" % name)
+        if source_profile in visited and source_profile != name:
+            raise ConfigError("infinite loop in profiles: %s -> %s" % (" -> ".join(visited), source_profile))
+        if len(visited) >= MAX_ROLE_CHAIN:
+            raise ConfigError("the source_profile chain from profile %s is too deep (more than %d profiles)" % (
+                visited[0], MAX_ROLE_CHAIN))
+        if has_static_keys(source_settings) or not has_role_config(source_settings):
+            source = plan_credentials(request, source_profile)
+        else:
+            source = plan_role(request, source_profile, False, visited)[0]
+        if source is None:
+            raise ConfigError('the source profile "%s" must have credentials' % source_profile)
+    return AssumeRoleSource(name, profile["role_arn"], source, profile), ""
+
+
+def named_credential_source(request, name, credential_source):
+    """The source a role profile's credential_source names: the planner of the row of CHAIN
+    that answers to that name (case-sensitive, as in botocore)."""
+    planners = dict((row[3], row[2]) for row in CHAIN if row[3])
+    if credential_source not in planners:
+        raise ConfigError("profile %s: credential_source %r is not one of %s" % (
+            name, credential_source, ", ".join(planners)))
+    source = planners[credential_source](request, name, False)[0]
+    if source is None:
+        raise CredentialsError("no credentials found in credential_source %s of profile %s" % (
+            credential_source, name))
+    return source
+
+
+def sts_endpoint(request):
+    """STS URL and signing region: AWS_ENDPOINT_URL_STS, else regional, else (legacy) global."""
+    region = request.region or ECR_PUBLIC_REGION
+    override = configured_endpoint(request, "sts")
+    if override:
+        return override, region
+    fips, dualstack = endpoint_variants(request)
+    mode = (setting("sts_regional_endpoints", request.env, request.config.profile()) or "regional").lower()
+    if mode not in ("legacy", "regional"):
+        raise ConfigError("sts_regional_endpoints must be legacy or regional, not %r" % mode[:20])
+    global_endpoint = region == "aws-global" or (mode == "legacy" and region in STS_LEGACY_GLOBAL_REGIONS)
+    if global_endpoint and not (fips or dualstack):
+        return "https://sts.amazonaws.com", ECR_PUBLIC_REGION
+    return service_endpoint("sts", region, fips, dualstack), region
+
+
+def sts_call(request, action, params, credentials):
+    """AssumeRole (signed with the source credentials) or AssumeRoleWithWebIdentity (unsigned)."""
+    url, region = sts_endpoint(request)
+    body = form_encode([("Action", action), ("Version", STS_API_VERSION)] + params).encode("ascii")
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    response = aws_call(request, "STS " + action, url, headers, body, credentials, region, "sts",
+                        lambda r: answer_error(r, "STS"))
+    result = xml_fields(response.body, ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn"))
+    if result is None:
+        raise AWSError("STS %s answered something that is not its XML response" % action)
+    arn_parts = (result.get("Arn") or "").split(":")
+    document = dict(result, AccountId=arn_parts[4] if len(arn_parts) > 4 else None)
+    credentials = parse_credential_document(document, "STS " + action,
+                                            ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
+    return mask_and_check_fresh(request, credentials, "STS " + action)
+
+
+def read_mfa_code(request, serial, profile, windows=None):
+    """An MFA code typed on the terminal (stdin carries the docker protocol). The Windows
+    console has no termios: the code is shown as it is typed, which a one-time code allows."""
+    prompt = open_prompt(windows)
+    if prompt is None:
+        raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal or console to ask on; "
+                               "run 'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
+                               "or use credentials without mfa_serial" % (profile, serial))
+    reader, writer = prompt
+    with reader, writer:
+        echo = terminal_echo(reader.fileno(), False)
+        try:
+            writer.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
+            code = reader.readline(256).decode("utf-8", "replace").strip()
+        finally:
+            if echo is not None:
+                terminal_echo(reader.fileno(), echo)
+                writer.write(b"\n")
+    if len(code) != 6 or not DIGITS.issuperset(code):
+        raise CredentialsError("the MFA code must be 6 digits")
+    return code
+
+
+# ---- web identity (an OIDC token file and a role) --------------------------------------------
+
+class WebIdentitySource(Source):
+    """A role assumed with an OIDC token (EKS IRSA, CI systems): unsigned AssumeRoleWithWebIdentity."""
+
+    def __init__(self, role_arn, token_file, session_name, origin, token=None):
+        self.role_arn = role_arn
+        self.token_file = token_file or ""
+        self.token = token  # a token handed over directly (the kubelet's service account token)
+        self.session_name = session_name or ""
+        self.origin = origin
+
+    def identity(self):
+        token_part = self.token_file or sha256_digest((self.token or "").encode("utf-8")).hex()
+        return "\n".join(("web-identity", self.role_arn, token_part, self.session_name))
+
+    def describe(self):
+        where = "token file %s" % self.token_file if self.token_file else "a service account token"
+        return "web identity role %s with %s (%s)" % (self.role_arn, where, self.origin)
+
+    def fetch(self, request):
+        token = self.token
+        if token is None:
+            token = read_secret_file(self.token_file, "web identity token file").strip()
+        if not token:
+            raise CredentialsError("the web identity token %s is empty" % (self.token_file or "(inline)"))
+        request.remember_secret(token)
+        params = [("RoleArn", self.role_arn), ("RoleSessionName", self.session_name or default_session_name()),
+                  ("WebIdentityToken", token)]
+        return sts_call(request, "AssumeRoleWithWebIdentity", params, None)
+
+
+def plan_web_identity(request, name, top_level):
+    """AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, each falling back to the profile's
+    web_identity_token_file/role_arn. The variables count only for the request's own profile,
+    and not when the profile is chosen (botocore's disable_env_vars)."""
+    env = request.env if top_level and not request.profile else {}
+    profile = request.config.profile(name)
+    token_file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") or profile.get("web_identity_token_file")
+    if not token_file:
+        return None, "not set (AWS_WEB_IDENTITY_TOKEN_FILE)"
+    role_arn = env.get("AWS_ROLE_ARN") or profile.get("role_arn")
+    if not role_arn:
+        raise ConfigError("a web identity token file is set but no role ARN (AWS_ROLE_ARN or role_arn)")
+    session_name = env.get("AWS_ROLE_SESSION_NAME") or profile.get("role_session_name")
+    origin = "environment" if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else "profile %s" % name
+    return WebIdentitySource(role_arn, token_file, session_name, origin), ""
+
+
+# ---- SSO (IAM Identity Center) ---------------------------------------------------------------
+
+class SSOSource(Source):
+    """IAM Identity Center role credentials, from the SSO token the AWS CLI caches."""
+
+    def __init__(self, profile, settings):
+        self.profile = profile
+        self.session_name = settings.get("sso_session_name", "")
+        self.start_url = settings["sso_start_url"]
+        self.region = settings["sso_region"]
+        self.account_id = settings["sso_account_id"]
+        self.role_name = settings["sso_role_name"]
+
+    def identity(self):
+        return "\n".join(("sso", self.session_name, self.start_url, self.account_id, self.role_name))
+
+    def describe(self):
+        return "SSO role %s in account %s (profile %s, %s)" % (
+            self.role_name, self.account_id, self.profile,
+            "sso-session " + self.session_name if self.session_name else self.start_url)
+
+    def fetch(self, request):
+        """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
+        token = load_sso_token(request, self)
+        base = configured_endpoint(request, "sso") or service_endpoint("sso", self.region, *endpoint_variants(request))
+        url = base + "/federation/credentials?" + form_encode([("account_id", self.account_id),
+                                                              ("role_name", self.role_name)])
+        try:
+            response = aws_call(request, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
+                                self.region, "awsssoportal", lambda r: answer_error(r, "SSO"), method="GET")
+        except AWSError as error:
+            if error.status in (401, 403):
+                raise CredentialsError("SSO refused the cached token for profile %s (%s); %s" % (
+                    self.profile, error, sso_login_hint(self)))
+            raise
+        try:
+            document = json_loads(response.body)["roleCredentials"]
+        except (ValueError, KeyError, TypeError):
+            raise CredentialsError("SSO GetRoleCredentials answered without roleCredentials")
+        credentials = parse_credential_document(document, "SSO GetRoleCredentials",
+                                                ("accessKeyId", "secretAccessKey", "sessionToken", "expiration"))
+        credentials.account_id = self.account_id
+        return mask_and_check_fresh(request, credentials, "SSO GetRoleCredentials")
+
+
+def plan_sso(request, name, top_level):
+    """A profile with sso_role_name or sso_account_id (botocore's trigger): an sso_session
+    alone is a token-only profile."""
+    profile = request.config.profile(name)
+    if profile.get("sso_role_name") or profile.get("sso_account_id"):
+        return SSOSource(name, sso_settings(request.config, name, profile)), ""
+    if profile.get("sso_session"):
+        return None, "sso_session %s without sso_account_id and sso_role_name: a token-only profile, " \
+            "no credentials" % profile["sso_session"]
+    return None, "not in profile %s" % name
+
+
+def sso_settings(config, name, profile):
+    """The SSO settings of a profile, from its sso-session section or its legacy sso_* keys."""
+    keys = ("sso_start_url", "sso_region", "sso_account_id", "sso_role_name")
+    settings = dict((key, profile.get(key)) for key in keys)
+    session_name = profile.get("sso_session")
+    if session_name:
+        session = config.sso_sessions.get(session_name)
+        if session is None:
+            raise ConfigError("profile %s names sso_session %s, but there is no [sso-session %s] section" % (
+                name, session_name, session_name))
+        for key in ("sso_start_url", "sso_region"):
+            if profile.get(key) and session.get(key) and profile[key] != session[key]:
+                raise ConfigError("profile %s and sso-session %s disagree on %s" % (name, session_name, key))
+            settings[key] = session.get(key) or profile.get(key)
+        settings["sso_session_name"] = session_name
+    missing = sorted(key for key, value in settings.items() if not value and key != "sso_session_name")
+    if missing:
+        raise ConfigError("profile %s is configured for SSO but is missing %s" % (name, ", ".join(missing)))
+    return settings
+
+
 def sso_token_path(request, source):
     """~/.aws/sso/cache/<sha1 of the session name, or of the start URL for legacy profiles>.json"""
     import hashlib
@@ -2079,9 +1969,8 @@ def load_sso_token(request, source):
                               sso_login_hint(source))
     if not isinstance(document, dict) or not isinstance(document.get("accessToken"), str):
         raise CredentialsError("the SSO token cache file %s has no accessToken; %s" % (path, sso_login_hint(source)))
-    request.remember_secret(document.get("accessToken"))
-    request.remember_secret(document.get("refreshToken"))
-    request.remember_secret(document.get("clientSecret"))
+    for name in ("accessToken", "refreshToken", "clientSecret"):
+        request.remember_secret(document.get(name))
     try:
         expires = parse_timestamp(str(document.get("expiresAt", "")).replace("UTC", "Z"))
     except ValueError:
@@ -2130,8 +2019,49 @@ def refresh_sso_token(request, source, path, document):
     return token
 
 
+# ---- aws login (login_session) ---------------------------------------------------------------
+
 LOGIN_CACHE_PATH = (".aws", "login", "cache")
 LOGIN_TOKEN_PATH = "/v1/token"
+
+
+class LoginSource(Source):
+    """`aws login` credentials (a profile's login_session): the ones the AWS CLI caches under
+    ~/.aws/login/cache, refreshed with their refresh token when they expire."""
+
+    def __init__(self, profile, session):
+        self.profile = profile
+        self.session = session
+
+    def identity(self):
+        return "\n".join(("login", self.session))
+
+    def describe(self):
+        return "aws login session %s (profile %s)" % (self.session, self.profile)
+
+    def fetch(self, request):
+        """The cached `aws login` credentials while they are valid, else refreshed ones."""
+        path = login_cache_path(request, self)
+        document = read_cli_cache(path, "no cached aws login session for profile %s" % self.profile,
+                                  "aws login cache file", login_hint(self))
+        try:
+            credentials = login_cache_credentials(document)
+        except (ValueError, CredentialsError):
+            raise CredentialsError("the aws login cache file %s holds no credentials; %s" % (path, login_hint(self)))
+        for name in ("refreshToken", "dpopKey", "idToken"):
+            request.remember_secret(document.get(name))
+        if not credentials.expiring():
+            return mask_and_check_fresh(request, credentials, "the aws login cache")
+        if not all(isinstance(document.get(name), str) and document[name]
+                   for name in ("refreshToken", "clientId", "dpopKey")):
+            raise CredentialsError("the aws login session for profile %s has expired and cannot be refreshed; %s" % (
+                self.profile, login_hint(self)))
+        return refresh_login(request, self, path, document)
+
+
+def plan_login(request, name, top_level):
+    session = request.config.profile(name).get("login_session")
+    return LoginSource(name, session) if session else None, "not in profile %s" % name
 
 
 def login_hint(source):
@@ -2163,25 +2093,6 @@ def login_cache_credentials(document):
     credentials.account_id = credentials.account_id or (
         token.get("accountId") if isinstance(token.get("accountId"), str) else None)
     return credentials
-
-
-def login_credentials(request, source):
-    """The cached `aws login` credentials while they are valid, else refreshed ones."""
-    path = login_cache_path(request, source)
-    document = read_cli_cache(path, "no cached aws login session for profile %s" % source.profile,
-                              "aws login cache file", login_hint(source))
-    try:
-        credentials = login_cache_credentials(document)
-    except (ValueError, CredentialsError):
-        raise CredentialsError("the aws login cache file %s holds no credentials; %s" % (path, login_hint(source)))
-    for name in ("refreshToken", "dpopKey", "idToken"):
-        request.remember_secret(document.get(name))
-    if not credentials.expiring():
-        return mask_and_check_fresh(request, credentials, "the aws login cache")
-    if not all(isinstance(document.get(name), str) and document[name] for name in ("refreshToken", "clientId", "dpopKey")):
-        raise CredentialsError("the aws login session for profile %s has expired and cannot be refreshed; %s" % (
-            source.profile, login_hint(source)))
-    return refresh_login(request, source, path, document)
 
 
 def random_uuid4():
@@ -2239,52 +2150,83 @@ def refresh_login(request, source, path, document):
     return mask_and_check_fresh(request, credentials, "Sign-In CreateOAuth2Token")
 
 
-def sso_role_credentials(request, source):
-    """SSO GetRoleCredentials (unsigned; the bearer token is the SSO access token)."""
-    token = load_sso_token(request, source)
-    base = configured_endpoint(request, "sso") or service_endpoint("sso", source.region, *endpoint_variants(request))
-    url = base + "/federation/credentials?" + form_encode([("account_id", source.account_id),
-                                                          ("role_name", source.role_name)])
-    try:
-        response = aws_call(request, "SSO GetRoleCredentials", url, {"x-amz-sso_bearer_token": token}, None, None,
-                            source.region, "awsssoportal", lambda r: answer_error(r, "SSO"), method="GET")
-    except AWSError as error:
-        if error.status in (401, 403):
-            raise CredentialsError("SSO refused the cached token for profile %s (%s); %s" % (
-                source.profile, error, sso_login_hint(source)))
-        raise
-    try:
-        document = json_loads(response.body)["roleCredentials"]
-    except (ValueError, KeyError, TypeError):
-        raise CredentialsError("SSO GetRoleCredentials answered without roleCredentials")
-    credentials = parse_credential_document(document, "SSO GetRoleCredentials",
-                                            ("accessKeyId", "secretAccessKey", "sessionToken", "expiration"))
-    credentials.account_id = source.account_id
-    return mask_and_check_fresh(request, credentials, "SSO GetRoleCredentials")
-
+# ---- credential_process ----------------------------------------------------------------------
 
 # How much of a credential_process's stderr is kept, for its first line in the error message.
 PROCESS_STDERR_KEPT_BYTES = 4096
 
 
-def open_terminal():
-    """This session's terminal (/dev/tty) opened for reading and writing, or None without one.
-    stdin carries the docker protocol, so prompts must use the terminal itself."""
-    try:
-        return open("/dev/tty", "r+b", buffering=0)  # unbuffered: text "r+" needs a seekable file
-    except OSError:
-        return None
+class ProcessSource(Source):
+    """credential_process: an external command that prints credentials as JSON."""
+
+    def __init__(self, profile, settings):
+        self.profile = profile
+        self.command = settings["credential_process"]
+        self.account_id = settings.get("aws_account_id")
+
+    def identity(self):
+        return "\n".join(("process", self.profile, self.command))
+
+    def describe(self):
+        return "credential_process of profile %s" % self.profile
+
+    def fetch(self, request):
+        """Run credential_process as botocore does: split into words (shlex, or the C runtime's
+        rules on Windows), no shell; with a timeout."""
+        import subprocess
+
+        timeout = request.settings.process_timeout
+        try:
+            argv = split_command(self.command)
+        except ValueError as error:
+            raise ConfigError("credential_process of profile %s cannot be split into words: %s" % (self.profile, error))
+        if not argv:
+            raise ConfigError("credential_process of profile %s is empty" % self.profile)
+        what = "credential_process %s" % argv[0]
+        reader, writer = open_prompt() or (None, None)  # the terminal (the Windows console) if any
+        stderr_read, stderr_write = os.pipe()
+        try:
+            process = subprocess.Popen(argv, stdin=reader or subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=stderr_write)
+        except OSError as error:
+            for handle in (reader, writer, stderr_read):
+                close_quietly(handle)
+            raise CredentialsError("%s could not be started: %s" % (what, error.strerror or error))
+        finally:
+            os.close(stderr_write)
+        stderr = StderrTee(stderr_read, writer)
+        rest_of_stderr = 1.0  # seconds for what it wrote just before exiting
+        try:
+            stdout = process.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()  # not communicate(): a child of the process (sh -c) may hold the pipes open
+            process.stdout.close()
+            rest_of_stderr = 0  # the reason is the timeout, not what it said
+            raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
+        finally:
+            stderr.finish(rest_of_stderr)
+            close_quietly(reader)
+            close_quietly(writer)
+        if process.returncode != 0:
+            lines = stderr.kept().strip().splitlines()
+            raise CredentialsError("%s exited with status %d%s" % (
+                what, process.returncode, ": " + lines[0][:300] if lines else ""))
+        try:
+            document = json_loads(stdout[:MAX_RESPONSE_BYTES])
+        except ValueError:
+            raise CredentialsError("%s did not print a JSON object" % what)
+        if not isinstance(document, dict) or document.get("Version") != 1:
+            raise CredentialsError("%s printed an unsupported Version (expected 1)" % what)
+        credentials = parse_credential_document(document, what,
+                                                ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
+        credentials.account_id = credentials.account_id or self.account_id
+        return mask_and_check_fresh(request, credentials, what)
 
 
-def close_quietly(handle):
-    """Close a file object or a descriptor (None is fine), ignoring errors."""
-    try:
-        if hasattr(handle, "close"):
-            handle.close()
-        elif handle is not None:
-            os.close(handle)
-    except OSError:
-        pass
+def plan_process(request, name, top_level):
+    profile = request.config.profile(name)
+    return ProcessSource(name, profile) if profile.get("credential_process") else None, "not in profile %s" % name
 
 
 class StderrTee:
@@ -2327,60 +2269,6 @@ class StderrTee:
         return self.start.decode("utf-8", "replace")
 
 
-def run_credential_process(request, source):
-    """Run credential_process as botocore does: split into words (shlex, or the C runtime's
-    rules on Windows), no shell; with a timeout."""
-    import subprocess
-
-    timeout = request.settings.process_timeout
-    try:
-        argv = split_command(source.command)
-    except ValueError as error:
-        raise ConfigError("credential_process of profile %s cannot be split into words: %s" % (source.profile, error))
-    if not argv:
-        raise ConfigError("credential_process of profile %s is empty" % source.profile)
-    what = "credential_process %s" % argv[0]
-    reader, writer = open_prompt() or (None, None)  # the terminal (the Windows console) if any
-    stderr_read, stderr_write = os.pipe()
-    try:
-        process = subprocess.Popen(argv, stdin=reader or subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=stderr_write)
-    except OSError as error:
-        for handle in (reader, writer, stderr_read):
-            close_quietly(handle)
-        raise CredentialsError("%s could not be started: %s" % (what, error.strerror or error))
-    finally:
-        os.close(stderr_write)
-    stderr = StderrTee(stderr_read, writer)
-    rest_of_stderr = 1.0  # seconds for what it wrote just before exiting
-    try:
-        stdout = process.communicate(timeout=timeout)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()  # not communicate(): a child of the process (sh -c) may hold the pipes open
-        process.stdout.close()
-        rest_of_stderr = 0  # the reason is the timeout, not what it said
-        raise CredentialsError("%s did not finish within %g seconds (AWS_ECR_PROCESS_TIMEOUT)" % (what, timeout))
-    finally:
-        stderr.finish(rest_of_stderr)
-        close_quietly(reader)
-        close_quietly(writer)
-    if process.returncode != 0:
-        lines = stderr.kept().strip().splitlines()
-        raise CredentialsError("%s exited with status %d%s" % (
-            what, process.returncode, ": " + lines[0][:300] if lines else ""))
-    try:
-        document = json_loads(stdout[:MAX_RESPONSE_BYTES])
-    except ValueError:
-        raise CredentialsError("%s did not print a JSON object" % what)
-    if not isinstance(document, dict) or document.get("Version") != 1:
-        raise CredentialsError("%s printed an unsupported Version (expected 1)" % what)
-    credentials = parse_credential_document(document, what,
-                                            ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"))
-    credentials.account_id = credentials.account_id or source.account_id
-    return mask_and_check_fresh(request, credentials, what)
-
-
 def split_command(command, windows=None):
     """A command line's words as botocore's compat_shell_split gives them: shlex.split, and
     on Windows the C runtime's rules, so that "C:\\Program Files\\tool.exe" --flag works."""
@@ -2419,156 +2307,266 @@ def split_windows_command(command):
     return words + ([word] if word is not None else [])
 
 
-def container_credentials(request, source):
-    """GET the ECS/EKS container credentials endpoint, three tries."""
-    token = source.token
-    if source.token_file:
-        token = read_secret_file(source.token_file, "container authorization token file")
-    if "\r" in token or "\n" in token:
-        raise CredentialsError("the container authorization token contains a line break")
-    request.remember_secret(token)
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = token
-    timeout = request.settings.container_timeout
-    what = "the container credentials endpoint %s" % source.url
-    reason = ""
-    for attempt in range(CONTAINER_ATTEMPTS):
-        if attempt:
-            time.sleep(request.settings.retry_delay)
-        try:
-            response = http_request(request, "GET", source.url, headers, None, timeout, use_proxy=False)
-        except AWSError as error:
-            if not error.retryable:  # a redirect or an untrusted certificate: the same next time
-                raise CredentialsError("%s: %s" % (what, error))
-            reason = str(error)
-            continue
-        if response.status == 200:
-            try:
-                document = json_loads(response.body)
-            except ValueError:
-                reason = "answered something that is not JSON"
-                continue
-            return mask_and_check_fresh(request, parse_credential_document(document, what), what)
-        reason = "answered HTTP %d" % response.status
-    raise CredentialsError("%s failed after %d tries: %s" % (what, CONTAINER_ATTEMPTS, reason))
+# ---- container endpoint (ECS task roles, EKS Pod Identity) -----------------------------------
+
+CONTAINER_RELATIVE_HOST = "http://169.254.170.2"
+# Hosts the container provider may reach over plain http (besides loopback addresses).
+CONTAINER_HTTP_HOSTS = ("localhost", "169.254.170.2", "169.254.170.23", "fd00:ec2::23")
+CONTAINER_ATTEMPTS = 3
 
 
-def imds_request(request, source, method, path, headers):
-    """One IMDS request with the source's timeout and attempts; None when it never answered."""
-    response = None
-    for attempt in range(source.attempts):
-        try:
-            response = http_request(request, method, source.endpoint + path, headers, None, source.timeout,
-                                    use_proxy=False)
-        except AWSError as error:
-            if not error.retryable:
-                raise CredentialsError("the EC2 instance metadata service: %s" % error)
-            response = None
-            continue
-        if response.status == 200 and response.body:
-            break
-    return response
+class ContainerSource(Source):
+    """An ECS task role or EKS Pod Identity: the container credentials endpoint."""
 
+    def __init__(self, url, token, token_file):
+        self.url = url
+        self.token = token
+        self.token_file = token_file
 
-def imds_credentials(request, source):
-    """IMDSv2 (token, role name, credentials), falling back to IMDSv1 unless it is disabled."""
-    token_response = imds_request(request, source, "PUT", "/latest/api/token",
-                                  {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
-    silent = CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
-                              "(%gs per request; not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
-                                  source.endpoint, source.timeout))
-    headers = {}
-    if token_response is None:  # as botocore: no answer to the PUT (an IMDSv2 hop limit of 1) means IMDSv1
-        if source.v1_disabled:
-            raise silent
-        request.log.debug("no answer to the IMDSv2 token request; trying IMDSv1")
-    elif token_response.status == 200:
-        token = token_response.body.decode("ascii", "replace")
+    def identity(self):
+        token_part = self.token_file or (sha256_digest(self.token.encode("utf-8")).hex() if self.token else "")
+        return "\n".join(("container", self.url, token_part))
+
+    def describe(self):
+        return "container credentials endpoint %s" % self.url
+
+    def fetch(self, request):
+        """GET the ECS/EKS container credentials endpoint, three tries."""
+        token = self.token
+        if self.token_file:
+            token = read_secret_file(self.token_file, "container authorization token file")
+        if "\r" in token or "\n" in token:
+            raise CredentialsError("the container authorization token contains a line break")
         request.remember_secret(token)
-        headers["x-aws-ec2-metadata-token"] = token
-    elif token_response.status != 400 and not source.v1_disabled:  # botocore: only 400 is final
-        request.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = token
+        timeout = request.settings.container_timeout
+        what = "the container credentials endpoint %s" % self.url
+        reason = ""
+        for attempt in range(CONTAINER_ATTEMPTS):
+            if attempt:
+                time.sleep(request.settings.retry_delay)
+            try:
+                response = http_request(request, "GET", self.url, headers, None, timeout, use_proxy=False)
+            except AWSError as error:
+                if not error.retryable:  # a redirect or an untrusted certificate: the same next time
+                    raise CredentialsError("%s: %s" % (what, error))
+                reason = str(error)
+                continue
+            if response.status == 200:
+                try:
+                    document = json_loads(response.body)
+                except ValueError:
+                    reason = "answered something that is not JSON"
+                    continue
+                return mask_and_check_fresh(request, parse_credential_document(document, what), what)
+            reason = "answered HTTP %d" % response.status
+        raise CredentialsError("%s failed after %d tries: %s" % (what, CONTAINER_ATTEMPTS, reason))
+
+
+def ipv4_numbers(text):
+    """The four numbers of a dotted-quad IPv4 literal as inet_pton reads it (no leading zeros,
+    no short forms such as 127.1, which a resolver would take another way), or None."""
+    parts = text.split(".")
+    if len(parts) != 4 or not all(part and len(part) <= 3 and DIGITS.issuperset(part) and
+                                  (part == "0" or part[0] != "0") and int(part) < 256 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
+def ipv6_groups(text):
+    """The eight 16-bit groups of an IPv6 literal (1-4 hex digits each, at most one "::"),
+    or None."""
+    head, double, tail = text.partition("::")
+    left, right = head.split(":") if head else [], tail.split(":") if tail else []
+    groups = left + right
+    missing = 8 - len(groups)
+    if "::" in tail or not all(group and len(group) <= 4 and HEX_DIGITS.issuperset(group) for group in groups) \
+            or missing < (1 if double else 0) or (missing and not double):
+        return None
+    return [int(group, 16) for group in left] + [0] * missing + [int(group, 16) for group in right]
+
+
+def is_loopback_address(host):
+    """127.0.0.0/8 or ::1 written as a strict IP literal (no DNS lookup, as botocore)."""
+    numbers = ipv4_numbers(host)
+    if numbers is not None:
+        return numbers[0] == 127
+    return ipv6_groups(host) == [0] * 7 + [1]
+
+
+def plan_container(request, name, top_level):
+    """AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (wins) or _FULL_URI. A full URI that is neither
+    https nor a loopback/ECS/EKS host is refused here, before any connection."""
+    env = request.env
+    relative = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+    full = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+    if relative:
+        url = CONTAINER_RELATIVE_HOST + relative
+    elif full:
+        scheme, host, _, _ = split_url(full)
+        if scheme == "http" and host not in CONTAINER_HTTP_HOSTS and not is_loopback_address(host):
+            raise ConfigError("Unsupported host %r in AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only "
+                              "to loopback, 169.254.170.2, 169.254.170.23 or fd00:ec2::23" % host)
+        url = full
     else:
-        raise CredentialsError("the EC2 instance metadata service refused a session token (HTTP %d)%s" % (
-            token_response.status, "; IMDSv1 fallback is disabled" if source.v1_disabled else ""))
-    base = "/latest/meta-data/iam/security-credentials/"
-    role_response = imds_request(request, source, "GET", base, headers)
-    if role_response is None:
-        raise silent
-    if role_response.status != 200 or not role_response.body.strip():
-        raise CredentialsError("no IAM role is attached to this EC2 instance (instance metadata at %s)" %
-                               source.endpoint)
-    role = role_response.body.decode("utf-8", "replace").strip().splitlines()[0]
-    creds_response = imds_request(request, source, "GET", base + role, headers)
-    if creds_response is None or creds_response.status != 200:
-        raise CredentialsError("the EC2 instance metadata service gave no credentials for role %s" % role)
-    try:
-        document = json_loads(creds_response.body)
-    except ValueError:
-        raise CredentialsError("the EC2 instance metadata service answered credentials that are not JSON")
-    if isinstance(document, dict) and str(document.get("Code", "Success")).lower() != "success":
-        raise CredentialsError("the EC2 instance metadata service answered %s for role %s" % (
-            str(document.get("Code"))[:50], role))
-    what = "EC2 instance metadata"
-    return mask_and_check_fresh(request, parse_credential_document(document, what), what)
+        return None, "not set (AWS_CONTAINER_CREDENTIALS_*_URI)"
+    token_file = env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
+    token = "" if token_file else env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
+    return ContainerSource(url, token, token_file), ""
 
 
-def terminal_echo(descriptor, enabled):
-    """Turn a terminal's echo on or off (as getpass does); returns the previous setting, or
-    None where there is no termios."""
-    try:
-        import termios
-    except ImportError:  # Windows
-        return None
-    try:
-        attributes = termios.tcgetattr(descriptor)
-        previous = bool(attributes[3] & termios.ECHO)
-        attributes[3] = attributes[3] | termios.ECHO if enabled else attributes[3] & ~termios.ECHO
-        termios.tcsetattr(descriptor, termios.TCSANOW, attributes)  # TCSANOW: keep typed-ahead input
-        return previous
-    except (termios.error, OSError, ValueError):
-        return None
+# ---- EC2 instance metadata -------------------------------------------------------------------
+
+IMDS_IPV4_ENDPOINT = "http://169.254.169.254"
+IMDS_IPV6_ENDPOINT = "http://[fd00:ec2::254]"
+IMDS_TOKEN_TTL_SECONDS = "21600"
 
 
-def open_prompt(windows=None):
-    """(input, output) to ask the user on: the terminal, or on Windows (no /dev/tty) the
-    console's CONIN$ and CONOUT$; None without either."""
-    if not ((os.name == "nt") if windows is None else windows):
-        tty = open_terminal()
-        return (tty, tty) if tty else None
-    try:
-        console_in = open("CONIN$", "rb", buffering=0)
-    except OSError:
-        return None
-    try:
-        return console_in, open("CONOUT$", "wb", buffering=0)
-    except OSError:
-        console_in.close()
-        return None
+class IMDSSource(Source):
+    """The EC2 instance's role, from the instance metadata service."""
 
+    def __init__(self, endpoint, timeout, attempts, v1_disabled):
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.attempts = attempts
+        self.v1_disabled = v1_disabled
 
-def read_mfa_code(request, serial, profile, windows=None):
-    """An MFA code typed on the terminal (stdin carries the docker protocol). The Windows
-    console has no termios: the code is shown as it is typed, which a one-time code allows."""
-    prompt = open_prompt(windows)
-    if prompt is None:
-        raise CredentialsError("profile %s needs an MFA code for %s but there is no terminal or console to ask on; "
-                               "run 'docker-credential-ecr-login get-login-password <registry>' in a terminal first, "
-                               "or use credentials without mfa_serial" % (profile, serial))
-    reader, writer = prompt
-    with reader, writer:
-        echo = terminal_echo(reader.fileno(), False)
+    def identity(self):
+        return "\n".join(("imds", self.endpoint))
+
+    def describe(self):
+        return "EC2 instance metadata at %s" % self.endpoint
+
+    def fetch(self, request):
+        """IMDSv2 (token, role name, credentials), falling back to IMDSv1 unless it is disabled."""
+        token_response = self.answer(request, "PUT", "/latest/api/token",
+                                      {"x-aws-ec2-metadata-token-ttl-seconds": IMDS_TOKEN_TTL_SECONDS})
+        silent = CredentialsError("no AWS credentials found: the EC2 instance metadata service at %s did not answer "
+                                  "(%gs per request; not on EC2? set AWS_EC2_METADATA_DISABLED=true to skip it)" % (
+                                      self.endpoint, self.timeout))
+        headers = {}
+        if token_response is None:  # as botocore: no answer to the PUT (an IMDSv2 hop limit of 1) means IMDSv1
+            if self.v1_disabled:
+                raise silent
+            request.log.debug("no answer to the IMDSv2 token request; trying IMDSv1")
+        elif token_response.status == 200:
+            token = token_response.body.decode("ascii", "replace")
+            request.remember_secret(token)
+            headers["x-aws-ec2-metadata-token"] = token
+        elif token_response.status != 400 and not self.v1_disabled:  # botocore: only 400 is final
+            request.log.debug("IMDSv2 token refused (HTTP %d); trying IMDSv1" % token_response.status)
+        else:
+            raise CredentialsError("the EC2 instance metadata service refused a session token (HTTP %d)%s" % (
+                token_response.status, "; IMDSv1 fallback is disabled" if self.v1_disabled else ""))
+        base = "/latest/meta-data/iam/security-credentials/"
+        role_response = self.answer(request, "GET", base, headers)
+        if role_response is None:
+            raise silent
+        if role_response.status != 200 or not role_response.body.strip():
+            raise CredentialsError("no IAM role is attached to this EC2 instance (instance metadata at %s)" %
+                                   self.endpoint)
+        role = role_response.body.decode("utf-8", "replace").strip().splitlines()[0]
+        creds_response = self.answer(request, "GET", base + role, headers)
+        if creds_response is None or creds_response.status != 200:
+            raise CredentialsError("the EC2 instance metadata service gave no credentials for role %s" % role)
         try:
-            writer.write(("Enter MFA code for %s: " % serial).encode("utf-8"))
-            code = reader.readline(256).decode("utf-8", "replace").strip()
-        finally:
-            if echo is not None:
-                terminal_echo(reader.fileno(), echo)
-                writer.write(b"\n")
-    if len(code) != 6 or not DIGITS.issuperset(code):
-        raise CredentialsError("the MFA code must be 6 digits")
-    return code
+            document = json_loads(creds_response.body)
+        except ValueError:
+            raise CredentialsError("the EC2 instance metadata service answered credentials that are not JSON")
+        if isinstance(document, dict) and str(document.get("Code", "Success")).lower() != "success":
+            raise CredentialsError("the EC2 instance metadata service answered %s for role %s" % (
+                str(document.get("Code"))[:50], role))
+        what = "EC2 instance metadata"
+        return mask_and_check_fresh(request, parse_credential_document(document, what), what)
+
+    def answer(self, request, method, path, headers):
+        """One IMDS request with this source's timeout and attempts; None when it never answered."""
+        response = None
+        for attempt in range(self.attempts):
+            try:
+                response = http_request(request, method, self.endpoint + path, headers, None, self.timeout,
+                                        use_proxy=False)
+            except AWSError as error:
+                if not error.retryable:
+                    raise CredentialsError("the EC2 instance metadata service: %s" % error)
+                response = None
+                continue
+            if response.status == 200 and response.body:
+                break
+        return response
+
+
+def plan_imds(request, name, top_level):
+    env = request.env
+    if request.settings.imds_disabled:
+        return None, "disabled (AWS_EC2_METADATA_DISABLED=true)"
+    profile = request.config.profile()
+    endpoint = setting("imds_endpoint", env, profile)
+    if endpoint:
+        split_url(endpoint)  # validates it
+    else:
+        mode = setting("imds_endpoint_mode", env, profile) or "IPv4"
+        if mode.lower() not in ("ipv4", "ipv6"):
+            raise ConfigError("invalid EC2 metadata endpoint mode %r: use IPv4 or IPv6" % mode[:20])
+        endpoint = IMDS_IPV6_ENDPOINT if mode.lower() == "ipv6" else IMDS_IPV4_ENDPOINT
+    return IMDSSource(endpoint.rstrip("/"), setting("imds_timeout", env, profile),
+                      setting("imds_attempts", env, profile), setting("imds_v1_disabled", env, profile)), ""
+
+
+# ---- the chain: one table, walked by get and doctor alike ------------------------------------
+
+# Where a row is tried: TOP_LEVEL, once per request; EVERY_PROFILE, for the request's profile
+# and again for each source_profile of a role chain (botocore's ProfileProviderBuilder).
+TOP_LEVEL, EVERY_PROFILE = "top level", "every profile"
+
+# The credential chain, in botocore's order: (name doctor shows, where it is tried, planner,
+# the credential_source name that selects it). A planner(request, profile name, top_level)
+# returns (Source or None, why there is none) without any network call, and raises for a
+# source that is configured but broken. Each file's keys are a row of their own, so a key pair
+# from one file never takes a token from the other.
+CHAIN = (
+    ("environment keys", TOP_LEVEL, plan_environment_keys, "Environment"),
+    ("assume role (role_arn)", TOP_LEVEL, plan_role, None),
+    ("web identity", EVERY_PROFILE, plan_web_identity, None),
+    ("SSO", EVERY_PROFILE, plan_sso, None),
+    ("credentials file keys", EVERY_PROFILE, plan_credentials_file_keys, None),
+    ("aws login (login_session)", EVERY_PROFILE, plan_login, None),
+    ("credential_process", EVERY_PROFILE, plan_process, None),
+    ("config file keys", EVERY_PROFILE, plan_config_file_keys, None),
+    ("container endpoint", TOP_LEVEL, plan_container, "EcsContainer"),
+    ("EC2 instance metadata", TOP_LEVEL, plan_imds, "Ec2InstanceMetadata"),
+)
+
+
+def chain_walk(request, source_profile=None):
+    """(row name, Source or None, why there is none) for each row of CHAIN in order, up to the
+    first with a source: for the request, or for a source_profile of a role chain (its
+    EVERY_PROFILE rows). A request's walk that finds nothing raises. get (plan_credentials) and
+    doctor both walk the chain here."""
+    config = request.config
+    top_level = source_profile is None
+    if top_level:
+        config.check_selected_profile()
+    name = config.profile_name if top_level else source_profile
+    for row_name, scope, planner, _ in CHAIN:
+        if top_level or scope == EVERY_PROFILE:
+            source, why_none = planner(request, name, top_level)
+            yield row_name, source, why_none
+            if source is not None:
+                return
+    if top_level:
+        raise CredentialsError(
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a "
+            "profile in %s or %s (IMDS is off: AWS_EC2_METADATA_DISABLED=true)" % (
+                config.config_path, config.credentials_path))
+
+
+def plan_credentials(request, source_profile=None):
+    """The Source the AWS CLI would use: the first row of CHAIN that has one (see chain_walk);
+    None when a source_profile has none."""
+    return next((source for _, source, _ in chain_walk(request, source_profile) if source is not None), None)
 
 
 # ============================================================================================
@@ -4219,16 +4217,14 @@ class Request:
         self.profile = profile or ctx.profile or self.host_settings.get("profile") or None
         self.config = ctx.shared_config(self.profile)
         self.tls_contexts = {}
-        self.chain_trace = None  # a list while doctor reports the chain's decisions
 
     def remember_secret(self, value):
         self.ctx.remember_secret(value)
 
 
-def plan_source(request):
-    """The credential source for a request: the chain (under the request's profile), wrapped
-    in the role of the host's helper config entry if it names one."""
-    source = plan_credentials(request)
+def with_host_role(request, source):
+    """The chain's source for a request, wrapped in the role of the host's helper config entry
+    if it names one."""
     if request.host_settings.get("role_arn"):
         source = AssumeRoleSource("(helper config)", request.host_settings["role_arn"], source, request.host_settings)
     return source
@@ -4238,7 +4234,7 @@ def registry_token(request):
     """The AuthToken for the request's registry: from the cache when it is fresh, else from
     ECR, with concurrent helpers waiting on the cache lock for the one that calls ECR."""
     try:
-        return token_for_source(request, plan_source(request))
+        return token_for_source(request, with_host_role(request, plan_credentials(request)))
     except HelperError as error:
         hint = region_hint(request.registry)  # a typo in the region fails here, as a name that does not resolve
         if hint:
@@ -5106,12 +5102,6 @@ def action_configure(ctx, streams, args):
     return 0
 
 
-def chain_report(request):
-    """Lines telling what the chain found at each source it tried (request.chain_trace, noted
-    by plan_credentials itself), in order; the sources after the one chosen are never tried."""
-    return ["  %-28s %s" % item for item in request.chain_trace or ()]
-
-
 NEWCOMER_ADVICE = """\
 No AWS credentials are configured for this user. Pick one:
   - keys:     aws configure   (writes ~/.aws/credentials), or export AWS_ACCESS_KEY_ID and
@@ -5297,12 +5287,9 @@ def action_doctor(ctx, streams, args):
         for label, path in (("config file", config.config_path), ("credentials file", config.credentials_path)):
             say("  %s: %s (%s)" % (label, path, "found" if path and os.path.isfile(path) else "not found"))
         say("credential sources, in the order they are tried:")
-        request.chain_trace = []
-        try:
-            source = plan_source(request)
-        finally:
-            for line in chain_report(request):
-                say(line)
+        for row_name, source, why_none in chain_walk(request):  # the walk get makes, to the same end
+            say("  %-28s %s" % (row_name, source.describe() if source else why_none))
+        source = with_host_role(request, source)
         say("  => %s" % source.describe())
     except HelperError as error:
         problem = error

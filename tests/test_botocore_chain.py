@@ -352,41 +352,47 @@ def helper_pick(ctx):
     return ["container-role" if isinstance(source, ecr_login.ContainerSource) else "iam-role"]
 
 
+def matrix_envs(root):
+    """{case: env} for MATRIX, each case with its own HOME under root (its files, a web
+    identity token and a live SSO token cache entry)."""
+    envs = {}
+    script = os.path.join(root, "process script", "creds.py")
+    os.makedirs(os.path.dirname(script))
+    with open(script, "w") as handle:
+        handle.write(PROCESS_SCRIPT)
+    process = " ".join(shlex.quote(word) for word in (sys.executable, "-S", script))  # -S: no site start-up cost
+    for number, (name, case) in enumerate(sorted(MATRIX.items())):
+        home = os.path.join(root, "home%02d" % number)
+        os.makedirs(os.path.join(home, ".aws", "sso", "cache"))
+
+        def fill(text):
+            return text.replace("{home}", home).replace("{process}", process)
+
+        for file_name in ("config", "credentials"):
+            if file_name in case:
+                with open(os.path.join(home, ".aws", file_name), "w", encoding="utf-8") as handle:
+                    handle.write(fill(case[file_name]))
+        with open(os.path.join(home, "token.jwt"), "w") as handle:
+            handle.write("web-identity-token")
+        cache = os.path.join(home, ".aws", "sso", "cache", hashlib.sha1(SSO_START_URL.encode()).hexdigest() + ".json")
+        with open(cache, "w") as handle:
+            json.dump({"accessToken": "sso-access-token", "expiresAt": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200)), "region": "us-east-2",
+                "startUrl": SSO_START_URL}, handle)
+        env = {"HOME": home, "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-west-2",
+               "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
+               "AWS_ECR_LOG_FILE": "off", "AWS_ECR_DISABLE_CACHE": "1"}
+        env.update(dict((key, fill(value)) for key, value in case.get("env", {}).items()))
+        envs[name] = env
+    return envs
+
+
 class BotocoreChainTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.python = reference_python()
         cls.root = tempfile.mkdtemp(prefix="ecr-login-botocore-")
-        cls.envs = {}
-        script = os.path.join(cls.root, "process script", "creds.py")
-        os.makedirs(os.path.dirname(script))
-        with open(script, "w") as handle:
-            handle.write(PROCESS_SCRIPT)
-        process = " ".join(shlex.quote(word) for word in (sys.executable, "-S", script))  # -S: no site start-up cost
-        for number, (name, case) in enumerate(sorted(MATRIX.items())):
-            home = os.path.join(cls.root, "home%02d" % number)
-            os.makedirs(os.path.join(home, ".aws", "sso", "cache"))
-
-            def fill(text):
-                return text.replace("{home}", home).replace("{process}", process)
-
-            for file_name in ("config", "credentials"):
-                if file_name in case:
-                    with open(os.path.join(home, ".aws", file_name), "w", encoding="utf-8") as handle:
-                        handle.write(fill(case[file_name]))
-            with open(os.path.join(home, "token.jwt"), "w") as handle:
-                handle.write("web-identity-token")
-            cache = os.path.join(home, ".aws", "sso", "cache",
-                                 hashlib.sha1(SSO_START_URL.encode()).hexdigest() + ".json")
-            with open(cache, "w") as handle:
-                json.dump({"accessToken": "sso-access-token", "expiresAt": time.strftime(
-                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 7200)), "region": "us-east-2",
-                    "startUrl": SSO_START_URL}, handle)
-            env = {"HOME": home, "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-west-2",
-                   "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
-                   "AWS_ECR_LOG_FILE": "off", "AWS_ECR_DISABLE_CACHE": "1"}
-            env.update(dict((key, fill(value)) for key, value in case.get("env", {}).items()))
-            cls.envs[name] = env
+        cls.envs = matrix_envs(cls.root)
         cls.reference = None
         if cls.python is not None:
             try:

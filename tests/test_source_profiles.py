@@ -15,6 +15,7 @@ import io
 import os
 import sys
 import unittest
+from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -22,7 +23,10 @@ if ROOT not in sys.path:
 
 import ecr_login  # noqa: E402
 from tests.fakeaws import FakeAWS  # noqa: E402
-from tests.helpers import clean_env, make_home, python_command, write_file  # noqa: E402
+from tests.helpers import DEAD_ENDPOINT, PROGRAM, clean_env, make_home, python_command, run_main, write_file  # noqa
+from tests.test_botocore_chain import matrix_envs  # noqa: E402
+from tests.test_vectors_chain import (  # noqa: E402
+    RECORDED_SUITES, assume_role_cases, assume_role_env, recorded_case_names, recorded_env)
 
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 ROLE = "arn:aws:iam::123456789012:role/deployer"
@@ -164,6 +168,58 @@ class DoctorChainTest(unittest.TestCase):
                     (sso_line,) = [line for line in tried if line.split()[0] == "SSO"]
                     self.assertIn("token-only", sso_line)
                     self.assertIn("no AWS credentials found", verdict)
+
+
+class DoctorAgreesWithGetTest(unittest.TestCase):
+    """doctor cannot disagree with get: over every credential-chain vector the suite uses
+    (tests/test_botocore_chain.py's matrix, smithy-rs's assume-role cases and its recorded
+    chains), the source on doctor's "=>" line is the one a get hands to fetch_token, and when
+    the get fails before that, doctor's line is its reason. Nothing is fetched: fetch_token
+    notes the source and fails, and any HTTP request is noted and refused."""
+
+    def vectors(self):
+        """[(case name, env, the helper's name)] of every vector."""
+        cases = [("botocore: " + name, env, PROGRAM) for name, env in sorted(matrix_envs(make_home(self)).items())]
+        cases += [("assume-role: " + name, assume_role_env(self, case), PROGRAM) for name, case in assume_role_cases()]
+        for suite in RECORDED_SUITES:
+            for name in recorded_case_names(suite):
+                env = recorded_env(self, suite, name)[0]
+                if env.get("AWS_EC2_METADATA_DISABLED") != "true":
+                    env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = DEAD_ENDPOINT
+                # That suite runs Rust's profile provider alone: the helper's is a chosen profile.
+                chosen = "-" + (env.get("AWS_PROFILE") or "default") if suite == "profile-provider" else ""
+                cases.append(("%s: %s" % (suite, name), env, PROGRAM + chosen))
+        return cases
+
+    def test_doctor_names_the_source_get_uses(self):
+        fetched, requests = [], []
+
+        def note_fetch(request, source, stale_entry):
+            fetched.append(source.describe())
+            raise ecr_login.CredentialsError("stopped before fetching")
+
+        def refuse_request(request, method, url, *args, **kwargs):
+            requests.append(url)
+            raise ecr_login.AWSError("no request may leave this test")
+
+        outcomes = {"fetched": 0, "failed": 0}
+        for name, env, program in self.vectors():
+            with self.subTest(case=name), mock.patch.object(ecr_login, "fetch_token", note_fetch), \
+                    mock.patch.object(ecr_login, "http_request", refuse_request):
+                del fetched[:]
+                got = run_main(["get"], dict(env), REGISTRY, program)
+                by_get = list(fetched)
+                doctor = run_main(["doctor", REGISTRY], dict(env), "", program)
+                verdicts = [line[len("  => "):] for line in doctor.out.splitlines() if line.startswith("  => ")]
+                self.assertEqual(len(verdicts), 1, doctor)
+                if by_get:
+                    self.assertEqual(by_get, verdicts, (got, doctor))
+                    self.assertIn(fetched[1:], ([], verdicts))  # doctor's own try, when it makes one
+                else:
+                    self.assertIn(verdicts[0], got.err)
+                outcomes["fetched" if by_get else "failed"] += 1
+                self.assertEqual(requests, [])
+        self.assertGreater(min(outcomes.values()), 20, outcomes)
 
 
 class EnvironmentBeatsProfileTest(unittest.TestCase):

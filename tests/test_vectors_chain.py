@@ -149,6 +149,11 @@ class DivergenceAssertions(unittest.TestCase):
 # ============================================================================================
 
 
+def planned(planner, env):
+    """The Source a planner of ecr_login.CHAIN plans for env (the default profile), or None."""
+    return planner(ecr_login.Request(ecr_login.Context(env)), "default", True)[0]
+
+
 def chain_of(source):
     """The planned source as the vector's ProfileChain: innermost first."""
     if isinstance(source, ecr_login.AssumeRoleSource):
@@ -198,16 +203,27 @@ def profile_file_text(profiles, sso_sessions):
     return "\n".join(lines)
 
 
+def assume_role_cases():
+    """[(name, case)] of assume-role-tests.json."""
+    cases = load_json(os.path.join(vectors_dir(*RS_TEST_DATA), "assume-role-tests.json"))
+    return list(zip(case_names(cases, "docs"), cases))
+
+
+def assume_role_env(test, case):
+    """The environment of one assume-role case: its profiles in a config file of a new HOME."""
+    home = make_home(test)
+    config = write_file(os.path.join(home, "config"), profile_file_text(
+        case["input"]["profiles"], case["input"].get("sso_sessions", {})))
+    # IMDS stays enabled (credential_source = Ec2InstanceMetadata must resolve) but points at a
+    # closed loopback port; planning never connects anyway.
+    return {"HOME": home, "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "none"),
+            "AWS_PROFILE": case["input"]["selected_profile"], "AWS_EC2_METADATA_SERVICE_ENDPOINT": DEAD_ENDPOINT}
+
+
 class AssumeRoleVectorsTest(DivergenceAssertions):
     def plan(self, case):
         """("chain", [...]) or ("error", message) for one case."""
-        home = make_home(self)
-        config = write_file(os.path.join(home, "config"), profile_file_text(
-            case["input"]["profiles"], case["input"].get("sso_sessions", {})))
-        # IMDS stays enabled (credential_source = Ec2InstanceMetadata must resolve) but points at a
-        # closed loopback port; planning never connects anyway.
-        env = {"HOME": home, "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "none"),
-               "AWS_PROFILE": case["input"]["selected_profile"], "AWS_EC2_METADATA_SERVICE_ENDPOINT": DEAD_ENDPOINT}
+        env = assume_role_env(self, case)
         registry = ecr_login.parse_registry("123456789012.dkr.ecr.us-east-1.amazonaws.com")
         ctx = ecr_login.Request(ecr_login.Context(env), registry)
         try:
@@ -221,11 +237,10 @@ class AssumeRoleVectorsTest(DivergenceAssertions):
         return "chain", chain_of(source)
 
     def test_assume_role_vectors(self):
-        cases = load_json(os.path.join(vectors_dir(*RS_TEST_DATA), "assume-role-tests.json"))
+        cases = assume_role_cases()
         self.assertEqual(len(cases), EXPECTED_COUNTS["assume-role"])
-        names = case_names(cases, "docs")
-        self.check_divergences_exist(ASSUME_ROLE_DIVERGENCES, names)
-        for name, case in zip(names, cases):
+        self.check_divergences_exist(ASSUME_ROLE_DIVERGENCES, [name for name, _ in cases])
+        for name, case in cases:
             with self.subTest(case=name):
                 kind, result = self.plan(case)
                 expected = case["output"]
@@ -270,7 +285,7 @@ class ContainerVectorsTest(DivergenceAssertions):
         for name, case in zip(names, cases):
             with self.subTest(case=name):
                 try:
-                    source = ecr_login.container_source(dict(case["env"]))
+                    source = planned(ecr_login.plan_container, dict(case["env"]))
                     outcome = ("ok", source.url) if source is not None else ("error", "not configured")
                 except ecr_login.HelperError as error:
                     outcome = ("error", str(error))
@@ -293,7 +308,7 @@ class ContainerVectorsTest(DivergenceAssertions):
                 write_file(env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], token_file["content"])
         transport = RecordingTransport()
         try:
-            source = ecr_login.container_source(env)
+            source = planned(ecr_login.plan_container, env)
             if source is None:
                 return ("error", "not configured"), []
             with mock.patch.object(ecr_login, "http_request", transport):
@@ -347,7 +362,7 @@ class IMDSEndpointVectorsTest(DivergenceAssertions):
             env[name] = os.path.join(home, value) if name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE") \
                 else value
         try:
-            source = ecr_login.imds_source(ecr_login.Request(ecr_login.Context(env)))
+            source = planned(ecr_login.plan_imds, env)
         except ecr_login.HelperError as error:
             return "error", str(error)
         if source is None:
@@ -602,27 +617,39 @@ def reroot_profile_paths(text, root):
     return "\n".join(lines)
 
 
+def recorded_env(test, suite, name):
+    """(env, the text of every input) of one recorded case, its fs/ copied into a new
+    directory that the test removes and its paths rooted there."""
+    folder = vectors_dir(*(RS_TEST_DATA + (suite, name)))
+    root = make_home(test)
+    if os.path.isdir(os.path.join(folder, "fs")):
+        copy_fs(os.path.join(folder, "fs"), root)
+    env, inputs = {}, ""
+    for directory, _, files in os.walk(root):
+        for file_name in files:
+            with open(os.path.join(directory, file_name), "rb") as handle:
+                inputs += handle.read().decode("utf-8") + "\n"
+    for variable, value in load_json(os.path.join(folder, "env.json")).items():
+        inputs += value + "\n"
+        env[variable] = root + value if variable in PATH_VARIABLES and value.startswith("/") else value
+    env.setdefault("HOME", os.path.join(root, "home"))  # never the developer's own HOME
+    env.update({"AWS_ECR_DISABLE_CACHE": "1", "AWS_ECR_LOG_FILE": "off", "AWS_ECR_RETRY_DELAY": "0.01"})
+    if suite == "profile-provider":
+        # That suite runs Rust's profile provider alone: no container or IMDS after it.
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+    return env, inputs
+
+
+def recorded_case_names(suite):
+    return sorted(os.listdir(vectors_dir(*(RS_TEST_DATA + (suite,)))))
+
+
 class RecordedVectorsTest(DivergenceAssertions):
     def run_recorded(self, suite, name, extra_env=None):
         """(differences, outcome) of one recorded case."""
         folder = vectors_dir(*(RS_TEST_DATA + (suite, name)))
         case = load_json(os.path.join(folder, "test-case.json"))
-        root = make_home(self)
-        if os.path.isdir(os.path.join(folder, "fs")):
-            copy_fs(os.path.join(folder, "fs"), root)
-        env, inputs = {}, ""
-        for directory, _, files in os.walk(root):
-            for file_name in files:
-                with open(os.path.join(directory, file_name), "rb") as handle:
-                    inputs += handle.read().decode("utf-8") + "\n"
-        for variable, value in load_json(os.path.join(folder, "env.json")).items():
-            inputs += value + "\n"
-            env[variable] = root + value if variable in PATH_VARIABLES and value.startswith("/") else value
-        env.setdefault("HOME", os.path.join(root, "home"))  # never the developer's own HOME
-        env.update({"AWS_ECR_DISABLE_CACHE": "1", "AWS_ECR_LOG_FILE": "off", "AWS_ECR_RETRY_DELAY": "0.01"})
-        if suite == "profile-provider":
-            # That suite runs Rust's profile provider alone: no container or IMDS after it.
-            env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env, inputs = recorded_env(self, suite, name)
         env.update(extra_env or {})
 
         future = int(time.time()) + FUTURE_OFFSET
@@ -665,8 +692,7 @@ class RecordedVectorsTest(DivergenceAssertions):
             return "error", str(error)
 
     def check_suite(self, suite):
-        folder = vectors_dir(*(RS_TEST_DATA + (suite,)))
-        names = sorted(os.listdir(folder))
+        names = recorded_case_names(suite)
         self.assertEqual(len(names), EXPECTED_COUNTS[suite])
         self.check_divergences_exist(
             [case for case in RECORDED_DIVERGENCES if case.startswith(suite + "/")],
@@ -726,7 +752,7 @@ class KotlinIMDSVectorsTest(DivergenceAssertions):
         outcomes = []
         for _ in case["outcomes"]:
             ctx = ecr_login.Request(ecr_login.Context(env))
-            source = ecr_login.imds_source(ctx)
+            source = ecr_login.plan_imds(ctx, "default", True)[0]
             if source is None:
                 outcomes.append({"result": "no credentials"})
                 continue
