@@ -5,32 +5,46 @@ A drop-in replacement for awslabs/amazon-ecr-credential-helper's ``docker-creden
 Docker, Podman, skopeo, BuildKit and the kubelet run it with an action (``get``, ``store``,
 ``erase``, ``list``, ``version``) and talk to it over stdin and stdout.
 
-How a ``get`` works, in the order the sections of this file follow:
+The sections, each under a banner, come in the order a ``get`` goes through them, after the
+lean helpers every path shares:
 
-1. REGISTRY NAMES turns the server URL Docker writes on stdin into a ``Registry``: a private
-   ECR registry (account, region, FIPS flag, partition) or ECR Public. Anything else is
-   answered "credentials not found in native keychain" at once, with no network traffic.
-2. CONFIG FILES reads ``~/.aws/config`` and ``~/.aws/credentials`` with a small hand-written
-   parser that follows the cross-SDK profile-file rules.
-3. CREDENTIAL PROVIDERS walks the AWS CLI's credential chain, the table ``CHAIN``, *without
-   fetching anything*, to a ``Source`` that knows where credentials would come from (static
-   keys, an assumed role, web identity, SSO, ``aws login``, a credential process, a container
-   endpoint, IMDS) and has a non-secret identity, which the token cache is keyed on. A new
-   source is one block of that section and one row of ``CHAIN``; get and doctor both walk it.
-4. TOKEN CACHE looks the registry up in the Go helper's ``~/.ecr/cache.json`` (same schema,
-   same keys for static keys, so both binaries can share one cache). A live entry is answered
-   straight away: a warm ``get`` reads a few small files and never touches the network.
-5. On a miss the cache takes an OS file lock so that parallel pulls make one call, the source
-   fetches credentials (HTTP, SIGV4), ECR API calls ``GetAuthorizationToken``, and the token
-   is stored (0600 file in a 0700 directory, written to a temp file and renamed).
-6. CLI prints ``{"ServerURL":..,"Username":"AWS","Secret":..}``. Every failure becomes the
-   docker protocol's not-found answer on stdout, with a one-line reason on stderr and in the
-   log (LOG), and never a traceback.
+ERRORS AND SETTINGS   the exceptions (a HelperError's text is safe to show) and SETTINGS, every
+                      variable and profile key the helper reads, resolved by one function.
+TIME AND JSON         calendar arithmetic, and JSON read and written without the json package.
+CACHE DIRECTORY       the one rule for trusting ~/.ecr, and the one way to open files in it.
+LOG                   ~/.ecr/log/ecr-login.log: one line per event, never a secret.
+REGISTRY NAMES        the URL Docker writes on stdin becomes a Registry (or ECR Public); any
+                      other host is "credentials not found" at once, without a network call.
+HELPER CONFIG         ~/.ecr/config.json: a profile, role or registry per host; the fallback.
+CONFIG FILES          ~/.aws/config and credentials, by the cross-SDK profile-file rules.
+CREDENTIAL PROVIDERS  the AWS CLI's chain as one table, CHAIN: walked without network, it gives
+                      a Source whose identity (never a secret) keys the token cache.
+TOKEN CACHE           the Go helper's cache.json, shared with it: a CacheEntry owns an entry's
+                      rules, a CacheSlot one registry's entry, a FileLock the single flight.
+HTTP, SIGV4, ES256    on a miss only: the source fetches credentials and ECR is called.
+ECR API               GetAuthorizationToken, private and public.
+GET                   Context (one run) and Request (one registry): source, cache, token.
+COMMANDS              the docker protocol, kubelet, get-login-password, configure, doctor,
+                      and main, where any failure becomes the protocol's not-found answer.
 
-Only the warm path is imported at start-up: ``socket``, ``ssl``, ``subprocess`` and ``xml`` are
-imported inside the functions that make a network call or spawn a process, because every
-``docker pull`` pays for start-up; and the cold path avoids ``urllib``, ``http.client``, ``json``,
-``hashlib`` and ``hmac`` altogether (HTTP, SIGV4 and the JSON helpers are small and local).
+Where to change what:
+- A credential source: a block under CREDENTIAL PROVIDERS (its Source class, whose fetch does
+  the network work, and its planner) and a row in CHAIN, whose order is the precedence; get,
+  credential_source and doctor all read CHAIN (tests/test_source_profiles.py holds doctor to get).
+- A partition: REGION_PARTITIONS and ECR_SUFFIXES (REGISTRY NAMES), then SERVICE_HOSTS and
+  SIGNIN_DOMAINS for its endpoints (tests/test_registry.py, tests/test_endpoints.py).
+- The cache format: CacheEntry and cache_keys. The Go helper reads the same file, so its keys
+  and schema stay (tests/test_peer_cases.py has the Go helper's own cases).
+- A command: an action function under COMMANDS, and a row in ACTIONS (the docker protocol)
+  or COMMANDS (with its usage).
+- A setting: a row in SETTINGS and a line in the README's tables (tests/test_settings.py holds
+  the two together).
+
+The import diet: a warm ``get`` imports nothing beyond what Python loads itself, as every
+``docker pull`` pays for start-up (tests/test_warm.py guards it). What a cold path needs
+(``socket``, ``ssl``, ``subprocess``) is imported inside the function that uses it, and a cold
+get with keys or a role imports no ``urllib``, ``http``, ``json``, ``hashlib``, ``hmac``, ``re``
+or ``xml`` either (tests/test_http.py's ImportDietTest).
 """
 
 import os
@@ -55,6 +69,16 @@ EXPIRY_MARGIN_SECONDS = 300
 # Docker writes one URL; anything much longer is not a registry and is not read in full.
 MAX_STDIN_BYTES = 64 * 1024
 MAX_SERVER_URL_LENGTH = 2048
+
+# What the hand-written parsers (JSON, times, host names, settings) accept, without re.
+DIGITS = frozenset("0123456789")
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+# ============================================================================================
+# ERRORS AND SETTINGS (what a failure is, and every setting the helper reads, resolved one way)
+# ============================================================================================
 
 
 class HelperError(Exception):
@@ -196,335 +220,6 @@ class Settings:
         """Resolve these settings now: ConfigError for the first malformed one."""
         for name in names:
             getattr(self, name)
-
-
-# ============================================================================================
-# REGISTRY NAMES
-# ============================================================================================
-
-ECR_PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
-ECR_PUBLIC_REGION = "us-east-1"  # the ECR Public API exists only in us-east-1
-
-# The registry DNS suffixes the Go helper's regex accepts, each saying whether its hosts are
-# dual-stack (IPv6) ones. The API endpoint's partition comes from the region, as in the SDKs.
-ECR_SUFFIXES = {
-    "amazonaws.com": False,  # aws, aws-us-gov
-    "amazonaws.com.cn": False,  # aws-cn
-    "amazonaws.eu": False,  # aws-eusc
-    "on.aws": True,  # dual-stack aws, aws-us-gov
-    "on.amazonwebservices.com.cn": True,  # dual-stack aws-cn
-    "c2s.ic.gov": False,  # aws-iso
-    "sc2s.sgov.gov": False,  # aws-iso-b
-    "cloud.adc-e.uk": False,  # aws-iso-e
-    "csp.hci.ic.gov": False,  # aws-iso-f
-}
-# ECR Public's dual-stack host name.
-ECR_PUBLIC_DUALSTACK_HOST = "ecr-public.aws.com"
-
-DIGITS = frozenset("0123456789")
-HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-REGION_CHARS = ALNUM | frozenset("-_")
-ACCOUNT_ID_LENGTH = 12
-
-
-class Registry:
-    """An ECR registry named by a server URL.
-
-    service is "ecr" or "ecr-public"; account is the 12-digit registry id ("" for ECR
-    Public, and for the caller's own registry); dualstack says the host is a dual-stack one,
-    whose users want the dual-stack API endpoint too.
-    """
-
-    __slots__ = ("host", "service", "account", "region", "fips", "dualstack")
-
-    def __init__(self, host, service, account, region, fips, dualstack):
-        self.host = host
-        self.service = service
-        self.account = account
-        self.region = region
-        self.fips = fips
-        self.dualstack = dualstack
-
-    @property
-    def is_public(self):
-        return self.service == "ecr-public"
-
-    def __repr__(self):
-        return "Registry(%r)" % self.host
-
-
-def server_url_host(server_url):
-    """The host name in a server URL as Docker writes it: a bare host or https://host, maybe
-    with a port, a path, a query or user info. Lower-cased: DNS names ignore case."""
-    text = server_url.strip()
-    if not text:
-        raise NotECRError("the server URL is empty")
-    if len(text) > MAX_SERVER_URL_LENGTH:
-        raise NotECRError("the server URL is %d characters long, too long for a registry" % len(text))
-    for char in text:
-        if char <= " " or char == "\x7f":
-            raise NotECRError("the server URL contains spaces or control characters")
-    lowered = text[:8].lower()
-    for scheme in ("https://", "http://"):
-        if lowered.startswith(scheme):
-            text = text[len(scheme):]
-            break
-    for separator in "/?#\\":
-        text = text.split(separator, 1)[0]
-    if "@" in text:  # user info: the host is what follows the last @
-        text = text.rsplit("@", 1)[1]
-    host, colon, port = text.partition(":")
-    if colon and not (port and len(port) <= 5 and DIGITS.issuperset(port) and int(port) <= 65535):
-        raise NotECRError("the server URL has an invalid port %r" % port[:8])
-    if not host:
-        raise NotECRError("the server URL has no host name")
-    return host.lower()
-
-
-def ecr_host_labels(host):
-    """(account, service label, region, dual-stack) of a lower-case host shaped like a private
-    ECR registry, ACCOUNT.dkr.ecr[-fips].REGION.<suffix> or ACCOUNT.dkr-ecr[-fips].REGION.<suffix>,
-    with account and region not yet checked; None for any other host."""
-    for suffix, dualstack in ECR_SUFFIXES.items():
-        if host.endswith("." + suffix):
-            break
-    else:
-        return None
-    labels = host[: -len(suffix) - 1].split(".")
-    if len(labels) == 4 and labels[1] == "dkr":  # 123456789012.dkr.ecr[-fips].region
-        account, service_label, region = labels[0], "dkr-" + labels[2], labels[3]
-    elif len(labels) == 3:  # 123456789012.dkr-ecr[-fips].region
-        account, service_label, region = labels
-    else:
-        return None
-    if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
-        return None
-    return account, service_label, region, dualstack
-
-
-def ecr_host_typo(account, region):
-    """Why an ECR-shaped host's account id or region cannot be right, or ""."""
-    if len(account) != ACCOUNT_ID_LENGTH or not DIGITS.issuperset(account):
-        return "the account id %r is not %d digits" % (account[:40], ACCOUNT_ID_LENGTH)
-    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region):
-        return "%r is not a region name" % region[:40]
-    return ""
-
-
-def endpoint_registry(url):
-    """The Registry of a proxyEndpoint exactly as ECR writes it, https://<registry host>
-    (no port, path or user info), or None."""
-    if not isinstance(url, str) or not url.startswith("https://"):
-        return None
-    host = url[len("https://"):]
-    if not host or host != host.lower() or not (ALNUM | frozenset(".-")).issuperset(host):
-        return None
-    return match_registry_host(host)
-
-
-def match_registry_host(host):
-    """The Registry a lower-case host name belongs to, or None.
-
-    Same language as the Go helper's anchored regex
-    ^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\.(<partition suffixes>)$,
-    matched by hand because importing ``re`` costs more than the whole warm path.
-    """
-    if host in ECR_PUBLIC_HOSTS:
-        return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, host == ECR_PUBLIC_DUALSTACK_HOST)
-    labels = ecr_host_labels(host)
-    if labels is None or ecr_host_typo(labels[0], labels[2]):
-        return None
-    account, service_label, region, dualstack = labels
-    return Registry(host, "ecr", account, region, service_label.endswith("-fips"), dualstack)
-
-
-def not_ecr_error(host, where=""):
-    """The NotECRError for a host that names no registry: one that says what is wrong when
-    the host looks like an ECR registry, else an OtherRegistryError. where: what else was
-    searched, for the message."""
-    labels = ecr_host_labels(host)
-    if labels is not None:
-        return NotECRError("%s looks like an Amazon ECR registry, but %s" % (
-            host[:255], ecr_host_typo(labels[0], labels[2])))
-    return OtherRegistryError("%s is not an Amazon ECR registry%s" % (host[:255], where))
-
-
-def parse_registry(server_url):
-    """The Registry a server URL names; NotECRError when it names none."""
-    host = server_url_host(server_url)
-    registry = match_registry_host(host)
-    if registry is None:
-        raise not_ecr_error(host)
-    return registry
-
-
-# Each partition's region prefix (botocore's partitions.json regionRegex, matched by prefix), DNS
-# suffix and dual-stack DNS suffix. A region that matches none is in the "aws" partition, as there.
-REGION_PARTITIONS = (
-    ("cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
-    ("us-gov-", "amazonaws.com", "api.aws"),
-    ("us-iso-", "c2s.ic.gov", "api.aws.ic.gov"),
-    ("us-isob-", "sc2s.sgov.gov", "api.aws.scloud"),
-    ("us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
-    ("eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
-    ("eusc-de-", "amazonaws.eu", "api.amazonwebservices.eu"),
-)
-AWS_PARTITION = ("", "amazonaws.com", "api.aws")
-
-
-def region_partition(region):
-    """(region prefix, DNS suffix, dual-stack DNS suffix) of the partition a region is in."""
-    for partition in REGION_PARTITIONS:
-        if region.startswith(partition[0]):
-            return partition
-    return AWS_PARTITION
-
-
-def caller_registry(region, origin):
-    """The private registry of whoever the credentials belong to, in a region: what the AWS
-    CLI's `ecr get-login-password` and the kubelet provider ask ECR for (no registry id)."""
-    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region) or len(region) > 64:
-        raise ConfigError("%r (%s) is not an AWS region" % (region[:64], origin))
-    return Registry("the caller's registry in %s" % region, "ecr", "", region, False, False)
-
-
-# The regions of each partition this helper knows of (botocore's endpoints.json when it was
-# released), by the partition's DNS suffix. Only for hints about typos: a region not
-# listed is still used, because AWS opens regions more often than this helper is released.
-KNOWN_REGIONS = {
-    "amazonaws.com": (
-        "af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1 ap-south-2 "
-        "ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5 ap-southeast-6 "
-        "ap-southeast-7 ca-central-1 ca-west-1 eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 "
-        "eu-west-1 eu-west-2 eu-west-3 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 "
-        "us-east-1 us-east-2 us-west-1 us-west-2 us-gov-east-1 us-gov-west-1").split(),
-    "amazonaws.com.cn": ["cn-north-1", "cn-northwest-1"],
-    "amazonaws.eu": ["eusc-de-east-1"],
-    "c2s.ic.gov": ["us-iso-east-1", "us-iso-west-1"],
-    "sc2s.sgov.gov": ["us-isob-east-1", "us-isob-west-1"],
-    "cloud.adc-e.uk": ["eu-isoe-west-1"],
-    "csp.hci.ic.gov": ["us-isof-east-1", "us-isof-south-1"],
-}
-
-
-def region_hint(registry):
-    """'is us-wset-2 a region? known: us-west-2' when a private registry's region is not one
-    its partition is known to have; "" otherwise."""
-    known = KNOWN_REGIONS.get(region_partition(registry.region)[1], ())
-    if registry.is_public or registry.region in known:
-        return ""
-    import difflib
-
-    close = difflib.get_close_matches(registry.region, known, 3, 0.7)
-    return "is %s a region? %s" % (registry.region, "known: %s, ..." % ", ".join(close) if close else
-                                   "it is not one of the %d this helper knows in its partition" % len(known))
-
-
-# The endpoint host name prefixes of the services the helper calls, from their SDK endpoint
-# rules: (regular, FIPS, dual-stack, FIPS and dual-stack). The key is the service's name in
-# AWS_ENDPOINT_URL_<NAME> and in a [services] section of the config file.
-SERVICE_HOSTS = {
-    "ecr": ("api.ecr", "api.ecr-fips", "ecr", "ecr-fips"),
-    "ecr_public": ("api.ecr-public", "api.ecr-public-fips", "api.ecr-public", "api.ecr-public-fips"),
-    "sts": ("sts", "sts-fips", "sts", "sts-fips"),
-    "sso": ("portal.sso", "portal.sso-fips", "portal.sso", "portal.sso-fips"),
-    "sso_oidc": ("oidc", "oidc-fips", "oidc", "oidc-fips"),
-    "signin": ("signin", "signin-fips", "signin", "signin-fips"),
-}
-# The sign-in service's regular endpoint in these partitions (by region prefix) is
-# <region>.signin.<domain>.
-SIGNIN_DOMAINS = {"": "aws.amazon.com", "cn-": "amazonaws.cn", "us-gov-": "amazonaws-us-gov.com",
-                  "us-iso-": "c2shome.ic.gov", "us-isob-": "sc2shome.sgov.gov", "eu-isoe-": "csphome.adc-e.uk",
-                  "us-isof-": "csphome.hci.ic.gov", "eusc-de-": "amazonaws-eusc.eu"}
-# GovCloud's FIPS sign-in endpoint (IPv4) names no region.
-SIGNIN_GOVCLOUD_FIPS = "https://signin-fips.amazonaws-us-gov.com"
-# ECR Public's dual-stack endpoint in the aws partition has a name of its own.
-ECR_PUBLIC_AWS_DUALSTACK_HOST = "ecr-public"
-# In GovCloud the regular IPv4 endpoints of these services are the FIPS ones.
-GOVCLOUD_REGULAR_IS_FIPS = frozenset(("sts", "sso", "sso_oidc"))
-GOVCLOUD_PREFIX = "us-gov-"
-
-
-def service_endpoint(service, region, fips, dualstack):
-    """https://<service host>.<region>.<partition DNS suffix>, as the SDKs' endpoint rules
-    build it for a service (a key of SERVICE_HOSTS) without a configured endpoint."""
-    prefix, dns_suffix, dualstack_suffix = region_partition(region)
-    if fips and not dualstack and prefix == GOVCLOUD_PREFIX and service in GOVCLOUD_REGULAR_IS_FIPS:
-        fips = False
-    name = SERVICE_HOSTS[service][int(fips) + 2 * int(dualstack)]
-    if service == "ecr_public" and dualstack and not fips and prefix == AWS_PARTITION[0]:
-        name = ECR_PUBLIC_AWS_DUALSTACK_HOST
-    return "https://%s.%s.%s" % (name, region, dualstack_suffix if dualstack else dns_suffix)
-
-
-def signin_endpoint(region, fips, dualstack):
-    """The AWS Sign-In endpoint (`aws login` token refreshes), by its endpoint rules."""
-    prefix = region_partition(region)[0]
-    domain = SIGNIN_DOMAINS.get(prefix)
-    if fips and not dualstack and prefix == GOVCLOUD_PREFIX:
-        return SIGNIN_GOVCLOUD_FIPS
-    if domain and not fips and not dualstack:
-        return "https://%s.signin.%s" % (region, domain)
-    return service_endpoint("signin", region, fips, dualstack)
-
-
-def setting_flag(request, env_name, profile_key, default=False):
-    """A boolean setting as botocore reads one: the environment variable when it is set at all,
-    else the profile's key; true when it says "true" in any case."""
-    value = request.env[env_name] if env_name in request.env else request.config.setting(profile_key)
-    if value is None:
-        return default
-    return str(value).strip().lower() == "true"
-
-
-def services_section_setting(request, service, key):
-    """A setting of a service in the [services NAME] section that the profile's `services`
-    names ("" when absent); ConfigError when that section does not exist, as in botocore."""
-    name = request.config.setting("services")
-    if not name:
-        return ""
-    section = request.config.services.get(name)
-    if section is None:
-        raise ConfigError('profile %s uses the services section "%s", which does not exist in %s' % (
-            request.config.profile_name, name, request.config.config_path))
-    for line in section.get(service, "").split("\n"):
-        sub_key, equals, value = line.partition("=")
-        if equals and sub_key.strip(WHITESPACE).lower() == key:
-            return value.strip(WHITESPACE)
-    return ""
-
-
-def configured_endpoint(request, service):
-    """A configured endpoint URL for a service, in botocore's order: AWS_ENDPOINT_URL_<SERVICE>,
-    AWS_ENDPOINT_URL, the service's endpoint_url in the profile's [services] section, the
-    profile's endpoint_url. None when none is set, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else
-    the profile's ignore_configured_endpoint_urls) is true."""
-    if setting_flag(request, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls"):
-        return None
-    env = request.env
-    url = env.get("AWS_ENDPOINT_URL_" + service.upper(), "").strip() or env.get("AWS_ENDPOINT_URL", "").strip() \
-        or services_section_setting(request, service, "endpoint_url") or request.config.setting("endpoint_url", "").strip()
-    return url.rstrip("/") or None
-
-
-def endpoint_variants(request, fips=False, dualstack=False):
-    """(FIPS, dual-stack) for an AWS endpoint: AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
-    AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint, with the given defaults."""
-    return (setting_flag(request, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", fips),
-            setting_flag(request, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", dualstack))
-
-
-def ecr_endpoint(request):
-    """The ECR API endpoint that issues tokens for the request's registry. A -fips host always
-    uses FIPS; a dual-stack host uses the dual-stack endpoint unless dual-stack is turned off."""
-    registry = request.registry
-    service = "ecr_public" if registry.is_public else "ecr"
-    override = configured_endpoint(request, service)
-    if override:
-        return override
-    fips, dualstack = endpoint_variants(request, dualstack=registry.dualstack)
-    return service_endpoint(service, registry.region, fips or registry.fips, dualstack)
 
 
 # ============================================================================================
@@ -845,6 +540,790 @@ def json_text(value, indent, depth):
 
 
 # ============================================================================================
+# CACHE DIRECTORY (the one rule for trusting it, and the one way to open files in it)
+# ============================================================================================
+
+#
+# The helper runs as root under the kubelet and as every user of a shared host, and its
+# cache holds tokens, role credentials and the bytecode the zipapp executes. Nothing in it
+# is used unless no other user could have put it there: every level of the path is a real
+# directory (or a symlink of root's or ours, followed) owned by root or us and writable by
+# nobody else unless it is sticky, and the cache directory itself is ours and 0700. When
+# the rule fails the helper runs uncached. build_zipapp.py copies the definitions the
+# bootstrap needs verbatim into it, so the bytecode is checked by this same code.
+
+# A path that needs more symlinks than this (the kernel's own limit) is a loop.
+MAX_SYMLINKS = 40
+WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
+OPEN_TO_OTHERS = 0o077
+PRIVATE_DIRECTORY_MODE = 0o700
+# Never follow a symlink in the last step, never block on a FIFO; on Windows binary mode (os.open
+# defaults to text there: a \n written becomes \r\n, and a read stops at the first \x1a).
+SAFE_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+BYTECODE_DIRECTORY = "pycache"
+MAX_BYTECODE_BYTES = 16 * 1024 * 1024
+PRIVATE_FILE_MODE = 0o600
+# A temp file this old was left by a killed writer (a live one renames it within a second).
+STALE_TEMP_SECONDS = 300
+
+
+class UntrustedFile(OSError):
+    """A file in the cache directory that another user could have written, or that is not a
+    plain file (a FIFO, a device, a hard link): ignored when read, replaced when written."""
+
+
+def cache_directory(env):
+    """$AWS_ECR_CACHE_DIR or ~/.ecr; None when there is no home to put it in."""
+    directory = env.get("AWS_ECR_CACHE_DIR", "")
+    if directory:
+        return expand_home(directory, env)
+    home = home_directory(env)
+    return os.path.join(home, ".ecr") if home else None
+
+
+def effective_uid():
+    """Our uid, or None where files have no POSIX owner (Windows: ACLs guard the profile)."""
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def make_private_level(path):
+    """mkdir path as 0700, whatever the umask took away. One that a concurrent helper made
+    a moment ago is left as it is, to the checks that follow (else that helper's burst
+    partners would each run without the cache, and make a token call of their own)."""
+    try:
+        os.mkdir(path, PRIVATE_DIRECTORY_MODE)
+    except FileExistsError:
+        return
+    os.chmod(path, PRIVATE_DIRECTORY_MODE)
+
+
+def level_problem(path, info, uid, last):
+    """Why one level of the path (its lstat info) lets another user in, or None: a level on
+    the way must be a directory of ours or root's that nobody else may write unless it is
+    sticky; the last one (the directory itself) must be ours and 0700."""
+    if stat.S_ISLNK(info.st_mode):
+        return "%s is a symlink of uid %d (only yours or root's are followed, %d at most)" % (
+            path, info.st_uid, MAX_SYMLINKS)
+    if not stat.S_ISDIR(info.st_mode):
+        return "%s is not a directory" % path
+    if uid is None:
+        return None
+    if info.st_uid != uid and (last or info.st_uid != 0):
+        return "%s belongs to uid %d, not to you (uid %d%s)" % (path, info.st_uid, uid, "" if last else ") or root (")
+    if last and info.st_mode & OPEN_TO_OTHERS:
+        return "%s is open to other users (mode %04o, not 0700)" % (path, stat.S_IMODE(info.st_mode))
+    if info.st_mode & WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
+        return "%s is writable by other users (mode %04o)" % (path, stat.S_IMODE(info.st_mode))
+    return None
+
+
+def path_levels(path):
+    """(the root of path, the names below it as a stack: the first one last)."""
+    drive, rest = os.path.splitdrive(path)
+    return drive + os.sep, [name for name in reversed(rest.replace(os.sep, "/").split("/")) if name not in ("", ".")]
+
+
+def directory_problem(path, create=False):
+    """None when no other user can change what is in directory path (the trust rule above),
+    else why not, in one phrase. The walk goes from / with lstat, following symlinks of ours
+    or root's; with create, missing levels are made 0700 one by one."""
+    if not os.path.isabs(path):
+        return "%s is not an absolute path" % path
+    uid, links = effective_uid(), 0
+    current, names = path_levels(path)
+    try:
+        while True:
+            try:
+                info = os.lstat(current)
+            except FileNotFoundError:
+                if not create:
+                    return "%s does not exist yet" % current
+                make_private_level(current)
+                info = os.lstat(current)
+            if stat.S_ISLNK(info.st_mode) and info.st_uid in (uid, 0) and links < MAX_SYMLINKS:
+                links += 1
+                target = os.readlink(current)
+                root, more = path_levels(target)
+                names.extend(more)
+                current = root if os.path.isabs(target) else os.path.dirname(current)
+                continue
+            problem = level_problem(current, info, uid, not names)
+            if problem or not names:
+                return problem
+            name = names.pop()
+            current = os.path.dirname(current) if name == ".." else os.path.join(current, name)
+    except OSError as error:
+        return "cannot use %s: %s" % (current, error.strerror or error)
+
+
+def subdirectory_problem(path, create=False):
+    """directory_problem for a directory inside one that passed it: only this level is looked at."""
+    try:
+        if create and not os.path.lexists(path):
+            make_private_level(path)
+        return level_problem(path, os.lstat(path), effective_uid(), True)
+    except OSError as error:
+        return "cannot use %s: %s" % (path, error.strerror or error)
+
+
+def is_private_file(info):
+    """A plain file with one name, owned by us (or root), that nobody else may write. Where
+    files have no POSIX owner (uid None: Windows) only the first two are checked: the mode
+    bits there say nothing about other users (every writable file shows 0666), and the
+    profile's ACLs keep them out, as for the AWS CLI's and Docker's own files."""
+    uid = effective_uid()
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and (
+        uid is None or info.st_uid in (uid, 0) and not info.st_mode & WRITABLE_BY_OTHERS)
+
+
+def read_private_file(path, limit):
+    """The content of a private file (is_private_file) of at most limit bytes. OSError when
+    it is missing or unreadable, UntrustedFile when it is anything else."""
+    descriptor = os.open(path, os.O_RDONLY | SAFE_OPEN_FLAGS)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not is_private_file(info):
+            raise UntrustedFile("%s is not a private file of yours" % path)
+        if info.st_size > limit:
+            raise UntrustedFile("%s is larger than %d bytes" % (path, limit))
+        return handle.read(info.st_size + 1)  # not limit + 1: a buffer that big costs 0.2 ms
+
+
+def read_json_file(path, limit, private=False):
+    """The JSON value of a file of at most limit bytes: every JSON file the helper reads comes
+    through here. private: only a private file of ours, opened as read_private_file does (no
+    symlink in the last step, no blocking on a FIFO, checked with fstat). OSError when it is
+    missing or unreadable (UntrustedFile: not private), ValueError when too big or not JSON."""
+    if private:
+        data = read_private_file(path, limit)
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("%s is larger than %d bytes" % (path, limit))
+    return json_loads(data)
+
+
+def open_private_writable(path, flags):
+    """A descriptor, opened with flags, of the private file at path (made if missing).
+    Anything else there (a symlink, a FIFO, a hard link, another user's file) is removed and
+    a fresh file made in its place with O_EXCL, which nothing can redirect."""
+    try:
+        descriptor = os.open(path, flags | os.O_CREAT | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
+    except OSError:
+        pass
+    else:
+        if is_private_file(os.fstat(descriptor)):
+            return descriptor
+        os.close(descriptor)
+    os.unlink(path)
+    return os.open(path, flags | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
+
+
+def save_bytecode(env, name, data):
+    """For the zipapp's bootstrap: keep freshly compiled code in <cache dir>/pycache/<name>
+    when the trust rule allows; if it cannot, the next start compiles again."""
+    directory = Context(env).cache_subdirectory(BYTECODE_DIRECTORY)
+    if directory is not None:
+        try:
+            write_private_file(os.path.join(directory, name), data)
+        except OSError:
+            pass
+
+
+def remove_stale_temp_files(path, now):
+    """Delete <path>.*.tmp files last written before now - STALE_TEMP_SECONDS: a writer killed
+    between writing one (it may hold a token) and renaming it never comes back for it."""
+    directory, name = os.path.split(path)
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return
+    for entry in names:
+        if entry.startswith(name + ".") and entry.endswith(".tmp"):
+            try:
+                if os.lstat(os.path.join(directory, entry)).st_mtime < now - STALE_TEMP_SECONDS:
+                    os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass
+
+
+# ============================================================================================
+# LOG (<cache dir>/log/ecr-login.log: one line per event, capped, never a secret)
+# ============================================================================================
+
+LOG_DIRECTORY = "log"
+LOG_FILE_NAME = "ecr-login.log"
+LOG_OFF_VALUES = ("off", "none", "/dev/null")
+
+
+class Log:
+    """Appends 'time=... level=... msg="..."' lines. Secrets the run has seen are masked
+    before anything is written, as a last guard behind messages that never include them.
+    The default file is used only in a cache directory that passes the trust rule
+    (cache_subdirectory: a function of a subdirectory's name giving its path or None)."""
+
+    def __init__(self, env, secrets, cache_subdirectory):
+        self.secrets = secrets
+        self.cache_subdirectory = cache_subdirectory
+        self.problems = []  # malformed log settings, replaced by their defaults
+        self.level = LOG_LEVELS[log_setting("log_level", env, self.problems)]
+        self.max_bytes = log_setting("log_max_bytes", env, self.problems)
+        path = setting("log_file", env).strip()
+        self.in_cache = not path
+        self.checked = not self.in_cache
+        if path.lower() in LOG_OFF_VALUES:
+            self.path = None
+        elif path:
+            self.path = expand_home(path, env)
+        else:
+            directory = cache_directory(env)
+            self.path = os.path.join(directory, LOG_DIRECTORY, LOG_FILE_NAME) if directory else None
+
+    def usable_path(self):
+        """The file lines go to, or None: no log, or a default one in an untrusted cache."""
+        if not self.checked:
+            self.checked = True
+            if self.path is not None and self.cache_subdirectory(LOG_DIRECTORY) is None:
+                self.path = None
+        return self.path
+
+    def debug(self, message):
+        self.write("debug", message)
+
+    def info(self, message):
+        self.write("info", message)
+
+    def warning(self, message):
+        self.write("warning", message)
+
+    def error(self, message):
+        self.write("error", message)
+
+    def write(self, level, message):
+        if LOG_LEVELS[level] < self.level or self.usable_path() is None:
+            return
+        try:  # the line is made in here too: nothing about a log line may stop a pull
+            # Messages quote files and endpoint answers: as a JSON string with $ and ` escaped
+            # too, a line stays inert even if it ever lands in a shell's dotfile.
+            text = json_string(redact(message, self.secrets)).replace("$", "\\u0024").replace("`", "\\u0060")
+            line = 'time="%s" level=%s pid=%d msg=%s\n' % (
+                format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level, os.getpid(), text)
+            if not self.in_cache:
+                make_private_directory(os.path.dirname(self.path))
+            with os.fdopen(self.open_for_append(), "ab") as handle:
+                handle.write(line.encode("utf-8", "replace"))
+        except Exception:
+            self.path = None
+
+    def open_for_append(self):
+        """A descriptor at the end of the log, which moves to .1 first once it is too big."""
+        descriptor = open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
+        if os.fstat(descriptor).st_size < self.max_bytes:
+            return descriptor
+        os.close(descriptor)
+        replace_file(self.path, self.path + ".1")
+        return open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
+
+
+def redact(text, secrets):
+    """text with every known secret, and the user info of every URL, replaced by ****."""
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, "****")
+    return mask_userinfo(text)
+
+
+# Where the authority of a URL quoted in a message ends.
+AUTHORITY_ENDS = frozenset("/?#\\ \t\r\n\"'<>()[]{},;")
+
+
+def mask_userinfo(text):
+    """text with the user info of each URL in it (scheme://user:password@host: proxy and
+    endpoint URLs may carry a password) replaced by ****."""
+    if "@" not in text:
+        return text
+    parts = text.split("://")
+    for index in range(1, len(parts)):
+        part = parts[index]
+        end = 0
+        while end < len(part) and part[end] not in AUTHORITY_ENDS:
+            end += 1
+        at = part.rfind("@", 0, end)
+        if at >= 0:
+            parts[index] = "****" + part[at:]
+    return "://".join(parts)
+
+
+# ============================================================================================
+# REGISTRY NAMES
+# ============================================================================================
+
+ECR_PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
+ECR_PUBLIC_REGION = "us-east-1"  # the ECR Public API exists only in us-east-1
+
+# The registry DNS suffixes the Go helper's regex accepts, each saying whether its hosts are
+# dual-stack (IPv6) ones. The API endpoint's partition comes from the region, as in the SDKs.
+ECR_SUFFIXES = {
+    "amazonaws.com": False,  # aws, aws-us-gov
+    "amazonaws.com.cn": False,  # aws-cn
+    "amazonaws.eu": False,  # aws-eusc
+    "on.aws": True,  # dual-stack aws, aws-us-gov
+    "on.amazonwebservices.com.cn": True,  # dual-stack aws-cn
+    "c2s.ic.gov": False,  # aws-iso
+    "sc2s.sgov.gov": False,  # aws-iso-b
+    "cloud.adc-e.uk": False,  # aws-iso-e
+    "csp.hci.ic.gov": False,  # aws-iso-f
+}
+# ECR Public's dual-stack host name.
+ECR_PUBLIC_DUALSTACK_HOST = "ecr-public.aws.com"
+
+REGION_CHARS = ALNUM | frozenset("-_")
+ACCOUNT_ID_LENGTH = 12
+
+
+class Registry:
+    """An ECR registry named by a server URL.
+
+    service is "ecr" or "ecr-public"; account is the 12-digit registry id ("" for ECR
+    Public, and for the caller's own registry); dualstack says the host is a dual-stack one,
+    whose users want the dual-stack API endpoint too.
+    """
+
+    __slots__ = ("host", "service", "account", "region", "fips", "dualstack")
+
+    def __init__(self, host, service, account, region, fips, dualstack):
+        self.host = host
+        self.service = service
+        self.account = account
+        self.region = region
+        self.fips = fips
+        self.dualstack = dualstack
+
+    @property
+    def is_public(self):
+        return self.service == "ecr-public"
+
+    def __repr__(self):
+        return "Registry(%r)" % self.host
+
+
+def server_url_host(server_url):
+    """The host name in a server URL as Docker writes it: a bare host or https://host, maybe
+    with a port, a path, a query or user info. Lower-cased: DNS names ignore case."""
+    text = server_url.strip()
+    if not text:
+        raise NotECRError("the server URL is empty")
+    if len(text) > MAX_SERVER_URL_LENGTH:
+        raise NotECRError("the server URL is %d characters long, too long for a registry" % len(text))
+    for char in text:
+        if char <= " " or char == "\x7f":
+            raise NotECRError("the server URL contains spaces or control characters")
+    lowered = text[:8].lower()
+    for scheme in ("https://", "http://"):
+        if lowered.startswith(scheme):
+            text = text[len(scheme):]
+            break
+    for separator in "/?#\\":
+        text = text.split(separator, 1)[0]
+    if "@" in text:  # user info: the host is what follows the last @
+        text = text.rsplit("@", 1)[1]
+    host, colon, port = text.partition(":")
+    if colon and not (port and len(port) <= 5 and DIGITS.issuperset(port) and int(port) <= 65535):
+        raise NotECRError("the server URL has an invalid port %r" % port[:8])
+    if not host:
+        raise NotECRError("the server URL has no host name")
+    return host.lower()
+
+
+def ecr_host_labels(host):
+    """(account, service label, region, dual-stack) of a lower-case host shaped like a private
+    ECR registry, ACCOUNT.dkr.ecr[-fips].REGION.<suffix> or ACCOUNT.dkr-ecr[-fips].REGION.<suffix>,
+    with account and region not yet checked; None for any other host."""
+    for suffix, dualstack in ECR_SUFFIXES.items():
+        if host.endswith("." + suffix):
+            break
+    else:
+        return None
+    labels = host[: -len(suffix) - 1].split(".")
+    if len(labels) == 4 and labels[1] == "dkr":  # 123456789012.dkr.ecr[-fips].region
+        account, service_label, region = labels[0], "dkr-" + labels[2], labels[3]
+    elif len(labels) == 3:  # 123456789012.dkr-ecr[-fips].region
+        account, service_label, region = labels
+    else:
+        return None
+    if service_label not in ("dkr-ecr", "dkr-ecr-fips"):
+        return None
+    return account, service_label, region, dualstack
+
+
+def ecr_host_typo(account, region):
+    """Why an ECR-shaped host's account id or region cannot be right, or ""."""
+    if len(account) != ACCOUNT_ID_LENGTH or not DIGITS.issuperset(account):
+        return "the account id %r is not %d digits" % (account[:40], ACCOUNT_ID_LENGTH)
+    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region):
+        return "%r is not a region name" % region[:40]
+    return ""
+
+
+def endpoint_registry(url):
+    """The Registry of a proxyEndpoint exactly as ECR writes it, https://<registry host>
+    (no port, path or user info), or None."""
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return None
+    host = url[len("https://"):]
+    if not host or host != host.lower() or not (ALNUM | frozenset(".-")).issuperset(host):
+        return None
+    return match_registry_host(host)
+
+
+def match_registry_host(host):
+    """The Registry a lower-case host name belongs to, or None.
+
+    Same language as the Go helper's anchored regex
+    ^(\\d{12})\\.dkr[.-]ecr(-fips)?\\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\\.(<partition suffixes>)$,
+    matched by hand because importing ``re`` costs more than the whole warm path.
+    """
+    if host in ECR_PUBLIC_HOSTS:
+        return Registry(host, "ecr-public", "", ECR_PUBLIC_REGION, False, host == ECR_PUBLIC_DUALSTACK_HOST)
+    labels = ecr_host_labels(host)
+    if labels is None or ecr_host_typo(labels[0], labels[2]):
+        return None
+    account, service_label, region, dualstack = labels
+    return Registry(host, "ecr", account, region, service_label.endswith("-fips"), dualstack)
+
+
+def not_ecr_error(host, where=""):
+    """The NotECRError for a host that names no registry: one that says what is wrong when
+    the host looks like an ECR registry, else an OtherRegistryError. where: what else was
+    searched, for the message."""
+    labels = ecr_host_labels(host)
+    if labels is not None:
+        return NotECRError("%s looks like an Amazon ECR registry, but %s" % (
+            host[:255], ecr_host_typo(labels[0], labels[2])))
+    return OtherRegistryError("%s is not an Amazon ECR registry%s" % (host[:255], where))
+
+
+def parse_registry(server_url):
+    """The Registry a server URL names; NotECRError when it names none."""
+    host = server_url_host(server_url)
+    registry = match_registry_host(host)
+    if registry is None:
+        raise not_ecr_error(host)
+    return registry
+
+
+# Each partition's region prefix (botocore's partitions.json regionRegex, matched by prefix), DNS
+# suffix and dual-stack DNS suffix. A region that matches none is in the "aws" partition, as there.
+REGION_PARTITIONS = (
+    ("cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
+    ("us-gov-", "amazonaws.com", "api.aws"),
+    ("us-iso-", "c2s.ic.gov", "api.aws.ic.gov"),
+    ("us-isob-", "sc2s.sgov.gov", "api.aws.scloud"),
+    ("us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
+    ("eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
+    ("eusc-de-", "amazonaws.eu", "api.amazonwebservices.eu"),
+)
+AWS_PARTITION = ("", "amazonaws.com", "api.aws")
+
+
+def region_partition(region):
+    """(region prefix, DNS suffix, dual-stack DNS suffix) of the partition a region is in."""
+    for partition in REGION_PARTITIONS:
+        if region.startswith(partition[0]):
+            return partition
+    return AWS_PARTITION
+
+
+def caller_registry(region, origin):
+    """The private registry of whoever the credentials belong to, in a region: what the AWS
+    CLI's `ecr get-login-password` and the kubelet provider ask ECR for (no registry id)."""
+    if not region or region[0] not in ALNUM or not REGION_CHARS.issuperset(region) or len(region) > 64:
+        raise ConfigError("%r (%s) is not an AWS region" % (region[:64], origin))
+    return Registry("the caller's registry in %s" % region, "ecr", "", region, False, False)
+
+
+# The regions of each partition this helper knows of (botocore's endpoints.json when it was
+# released), by the partition's DNS suffix. Only for hints about typos: a region not
+# listed is still used, because AWS opens regions more often than this helper is released.
+KNOWN_REGIONS = {
+    "amazonaws.com": (
+        "af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1 ap-south-2 "
+        "ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5 ap-southeast-6 "
+        "ap-southeast-7 ca-central-1 ca-west-1 eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 "
+        "eu-west-1 eu-west-2 eu-west-3 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 "
+        "us-east-1 us-east-2 us-west-1 us-west-2 us-gov-east-1 us-gov-west-1").split(),
+    "amazonaws.com.cn": ["cn-north-1", "cn-northwest-1"],
+    "amazonaws.eu": ["eusc-de-east-1"],
+    "c2s.ic.gov": ["us-iso-east-1", "us-iso-west-1"],
+    "sc2s.sgov.gov": ["us-isob-east-1", "us-isob-west-1"],
+    "cloud.adc-e.uk": ["eu-isoe-west-1"],
+    "csp.hci.ic.gov": ["us-isof-east-1", "us-isof-south-1"],
+}
+
+
+def region_hint(registry):
+    """'is us-wset-2 a region? known: us-west-2' when a private registry's region is not one
+    its partition is known to have; "" otherwise."""
+    known = KNOWN_REGIONS.get(region_partition(registry.region)[1], ())
+    if registry.is_public or registry.region in known:
+        return ""
+    import difflib
+
+    close = difflib.get_close_matches(registry.region, known, 3, 0.7)
+    return "is %s a region? %s" % (registry.region, "known: %s, ..." % ", ".join(close) if close else
+                                   "it is not one of the %d this helper knows in its partition" % len(known))
+
+
+# The endpoint host name prefixes of the services the helper calls, from their SDK endpoint
+# rules: (regular, FIPS, dual-stack, FIPS and dual-stack). The key is the service's name in
+# AWS_ENDPOINT_URL_<NAME> and in a [services] section of the config file.
+SERVICE_HOSTS = {
+    "ecr": ("api.ecr", "api.ecr-fips", "ecr", "ecr-fips"),
+    "ecr_public": ("api.ecr-public", "api.ecr-public-fips", "api.ecr-public", "api.ecr-public-fips"),
+    "sts": ("sts", "sts-fips", "sts", "sts-fips"),
+    "sso": ("portal.sso", "portal.sso-fips", "portal.sso", "portal.sso-fips"),
+    "sso_oidc": ("oidc", "oidc-fips", "oidc", "oidc-fips"),
+    "signin": ("signin", "signin-fips", "signin", "signin-fips"),
+}
+# The sign-in service's regular endpoint in these partitions (by region prefix) is
+# <region>.signin.<domain>.
+SIGNIN_DOMAINS = {"": "aws.amazon.com", "cn-": "amazonaws.cn", "us-gov-": "amazonaws-us-gov.com",
+                  "us-iso-": "c2shome.ic.gov", "us-isob-": "sc2shome.sgov.gov", "eu-isoe-": "csphome.adc-e.uk",
+                  "us-isof-": "csphome.hci.ic.gov", "eusc-de-": "amazonaws-eusc.eu"}
+# GovCloud's FIPS sign-in endpoint (IPv4) names no region.
+SIGNIN_GOVCLOUD_FIPS = "https://signin-fips.amazonaws-us-gov.com"
+# ECR Public's dual-stack endpoint in the aws partition has a name of its own.
+ECR_PUBLIC_AWS_DUALSTACK_HOST = "ecr-public"
+# In GovCloud the regular IPv4 endpoints of these services are the FIPS ones.
+GOVCLOUD_REGULAR_IS_FIPS = frozenset(("sts", "sso", "sso_oidc"))
+GOVCLOUD_PREFIX = "us-gov-"
+
+
+def service_endpoint(service, region, fips, dualstack):
+    """https://<service host>.<region>.<partition DNS suffix>, as the SDKs' endpoint rules
+    build it for a service (a key of SERVICE_HOSTS) without a configured endpoint."""
+    prefix, dns_suffix, dualstack_suffix = region_partition(region)
+    if fips and not dualstack and prefix == GOVCLOUD_PREFIX and service in GOVCLOUD_REGULAR_IS_FIPS:
+        fips = False
+    name = SERVICE_HOSTS[service][int(fips) + 2 * int(dualstack)]
+    if service == "ecr_public" and dualstack and not fips and prefix == AWS_PARTITION[0]:
+        name = ECR_PUBLIC_AWS_DUALSTACK_HOST
+    return "https://%s.%s.%s" % (name, region, dualstack_suffix if dualstack else dns_suffix)
+
+
+def signin_endpoint(region, fips, dualstack):
+    """The AWS Sign-In endpoint (`aws login` token refreshes), by its endpoint rules."""
+    prefix = region_partition(region)[0]
+    domain = SIGNIN_DOMAINS.get(prefix)
+    if fips and not dualstack and prefix == GOVCLOUD_PREFIX:
+        return SIGNIN_GOVCLOUD_FIPS
+    if domain and not fips and not dualstack:
+        return "https://%s.signin.%s" % (region, domain)
+    return service_endpoint("signin", region, fips, dualstack)
+
+
+def setting_flag(request, env_name, profile_key, default=False):
+    """A boolean setting as botocore reads one: the environment variable when it is set at all,
+    else the profile's key; true when it says "true" in any case."""
+    value = request.env[env_name] if env_name in request.env else request.config.setting(profile_key)
+    if value is None:
+        return default
+    return str(value).strip().lower() == "true"
+
+
+def services_section_setting(request, service, key):
+    """A setting of a service in the [services NAME] section that the profile's `services`
+    names ("" when absent); ConfigError when that section does not exist, as in botocore."""
+    name = request.config.setting("services")
+    if not name:
+        return ""
+    section = request.config.services.get(name)
+    if section is None:
+        raise ConfigError('profile %s uses the services section "%s", which does not exist in %s' % (
+            request.config.profile_name, name, request.config.config_path))
+    for line in section.get(service, "").split("\n"):
+        sub_key, equals, value = line.partition("=")
+        if equals and sub_key.strip(WHITESPACE).lower() == key:
+            return value.strip(WHITESPACE)
+    return ""
+
+
+def configured_endpoint(request, service):
+    """A configured endpoint URL for a service, in botocore's order: AWS_ENDPOINT_URL_<SERVICE>,
+    AWS_ENDPOINT_URL, the service's endpoint_url in the profile's [services] section, the
+    profile's endpoint_url. None when none is set, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else
+    the profile's ignore_configured_endpoint_urls) is true."""
+    if setting_flag(request, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls"):
+        return None
+    env = request.env
+    url = env.get("AWS_ENDPOINT_URL_" + service.upper(), "").strip() or env.get("AWS_ENDPOINT_URL", "").strip() \
+        or services_section_setting(request, service, "endpoint_url") or request.config.setting("endpoint_url", "").strip()
+    return url.rstrip("/") or None
+
+
+def endpoint_variants(request, fips=False, dualstack=False):
+    """(FIPS, dual-stack) for an AWS endpoint: AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
+    AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint, with the given defaults."""
+    return (setting_flag(request, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint", fips),
+            setting_flag(request, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint", dualstack))
+
+
+def ecr_endpoint(request):
+    """The ECR API endpoint that issues tokens for the request's registry. A -fips host always
+    uses FIPS; a dual-stack host uses the dual-stack endpoint unless dual-stack is turned off."""
+    registry = request.registry
+    service = "ecr_public" if registry.is_public else "ecr"
+    override = configured_endpoint(request, service)
+    if override:
+        return override
+    fips, dualstack = endpoint_variants(request, dualstack=registry.dualstack)
+    return service_endpoint(service, registry.region, fips or registry.fips, dualstack)
+
+
+# ============================================================================================
+# HELPER CONFIG (the helper's own ~/.ecr/config.json: a profile, role or ECR registry per host)
+# ============================================================================================
+
+HELPER_CONFIG_FILE = "config.json"
+# What a host's entry may say. "registry" (or "account" + "region") names the ECR registry
+# whose token a custom host name or pull-through-cache mirror needs.
+HELPER_HOST_KEYS = frozenset(("registry", "account", "region", "profile", "role_arn", "role_session_name",
+                              "external_id", "duration_seconds", "mfa_serial"))
+# Name suffix of an installed copy that serves one AWS profile: docker-credential-ecr-login-<profile>.
+PROFILE_PROGRAM_PREFIX = PROGRAM + "-"
+
+
+def helper_config_path(env):
+    """$AWS_ECR_CONFIG_FILE, else config.json in the cache directory."""
+    path = setting("config_file", env)
+    if path:
+        return expand_home(path, env)
+    directory = cache_directory(env)
+    return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
+
+
+def helper_config_document(ctx):
+    """(path, the helper config's JSON value); (path, {}) when there is none. The default one
+    is read only from a cache directory that passes the trust rule, and only if it is a private
+    file: another user's file would map their host to our registry and get our password sent
+    there. ConfigError names the file when it is not JSON."""
+    path = helper_config_path(ctx.env)
+    explicit = bool(ctx.settings.config_file)
+    if path is None or not explicit and ctx.cache_dir() is None:
+        return path, {}
+    try:
+        return path, read_json_file(path, MAX_CONFIG_FILE_BYTES, private=not explicit)
+    except UntrustedFile as error:
+        ctx.log.warning("ignoring the helper config: %s" % error)
+    except OSError:
+        pass
+    except ValueError:
+        raise ConfigError("the helper config %s is not valid JSON" % path)
+    return path, {}
+
+
+def load_helper_config(ctx):
+    """{host: settings} from the helper config; {} when there is none. ConfigError names the
+    file and what is wrong with it."""
+    path, document = helper_config_document(ctx)
+    registries = document.get("registries", {}) if isinstance(document, dict) else None
+    if not isinstance(registries, dict):
+        raise ConfigError('the helper config %s must be {"registries": {"<host>": {...}}}' % path)
+    hosts = {}
+    for host, settings in registries.items():
+        if not isinstance(settings, dict) or not all(isinstance(value, str) for value in settings.values()):
+            raise ConfigError("the helper config %s: the entry for %s must map names to strings" % (path, host))
+        unknown = sorted(set(settings) - HELPER_HOST_KEYS)
+        if unknown:
+            raise ConfigError("the helper config %s: unknown setting %s for %s (known: %s)" % (
+                path, unknown[0], host, ", ".join(sorted(HELPER_HOST_KEYS))))
+        hosts[host.lower()] = settings
+    return hosts
+
+
+# A fallback helper serves every registry that is not ECR, so that credsStore: ecr-login keeps
+# the user's other logins: docker-credential-<name> gets the same action and stdin, and its
+# answer and exit status are ours. Names as Docker's credsStore takes them (no path).
+FALLBACK_VARIABLE = "AWS_ECR_FALLBACK_HELPER"
+FALLBACK_KEY = "fallback"
+HELPER_NAME_CHARS = ALNUM | frozenset("-_.")
+DOCKER_HELPER_PREFIX = "docker-credential-"
+
+
+def check_fallback_name(name, where):
+    """name if it can name another credential helper; ConfigError saying where it was set."""
+    if not name or name[0] in "-." or not HELPER_NAME_CHARS.issuperset(name) or len(name) > 100:
+        raise ConfigError("the fallback helper %r in %s is not a credential helper's name (like desktop, "
+                          "pass, secretservice, osxkeychain, wincred)" % (name[:100], where))
+    if name == "ecr-login" or name.startswith("ecr-login-"):
+        raise ConfigError("the fallback helper in %s is this helper (%s): it would call itself" % (where, name))
+    return name
+
+
+def fallback_helper(ctx):
+    """The fallback helper's name from AWS_ECR_FALLBACK_HELPER, else the helper config's
+    "fallback"; None when neither names one."""
+    name = ctx.settings.fallback_helper.strip()
+    if name:
+        return check_fallback_name(name, FALLBACK_VARIABLE)
+    path, document = helper_config_document(ctx)
+    name = document.get(FALLBACK_KEY) if isinstance(document, dict) else None
+    if name is None:
+        return None
+    return check_fallback_name(name if isinstance(name, str) else repr(name), path)
+
+
+def run_fallback(ctx, streams, name, action):
+    """Run docker-credential-<name> <action> with the stdin we were given; its stdout and
+    stderr become ours, and its exit status is returned."""
+    import subprocess
+
+    program = DOCKER_HELPER_PREFIX + name
+    ctx.log.debug("handing %s to the fallback helper %s" % (action, program))
+    try:
+        child = subprocess.Popen([program, action], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=ctx.env)
+        out, err = child.communicate(streams.read())
+    except OSError as error:
+        reason = "cannot run the fallback helper %s: %s (it is set by %s)" % (
+            program, error.strerror or error, FALLBACK_VARIABLE if ctx.settings.fallback_helper.strip()
+            else helper_config_path(ctx.env))
+        ctx.log.error(reason)
+        streams.err("%s: %s\n" % (PROGRAM, reason))
+        streams.out((NOT_FOUND if action == "get" else reason) + "\n")
+        return 1
+    streams.stdout.write(out)
+    streams.stdout.flush()
+    if err:
+        streams.err(err.decode("utf-8", "replace"))
+    return child.returncode if child.returncode >= 0 else 1  # killed by a signal
+
+
+def resolve_registry(ctx, server_url):
+    """(Registry, settings) for a server URL: the ECR registry it names, or the one the helper
+    config maps its host to, with that host's settings ({} when it has none)."""
+    host = server_url_host(server_url)
+    settings = load_helper_config(ctx).get(host, {})
+    return host_registry(ctx, host, settings), settings
+
+
+def host_registry(ctx, host, settings):
+    """The Registry a host names, or the one its helper config settings map it to."""
+    registry = match_registry_host(host)
+    if settings.get("registry"):
+        registry = parse_registry(settings["registry"])
+    elif settings.get("account") or (settings.get("region") and registry is None):
+        account, region = settings.get("account", ""), settings.get("region", "")
+        registry = match_registry_host("%s.dkr.ecr.%s.amazonaws.com" % (account, region))
+        if registry is None:
+            raise ConfigError("the helper config entry for %s needs a 12-digit account and a region" % host)
+    if registry is None:
+        raise not_ecr_error(host, " (nor mapped to one in %s)" % helper_config_path(ctx.env))
+    return registry
+
+
+# ============================================================================================
 # CONFIG FILES (~/.aws/config and ~/.aws/credentials, by the cross-SDK profile-file rules)
 # ============================================================================================
 
@@ -1129,148 +1608,6 @@ def default_region(env, config):
     Go SDK's order. "" when none is set."""
     return (env.get("AWS_REGION", "").strip() or env.get("AWS_DEFAULT_REGION", "").strip()
             or config.setting("region", "").strip())
-
-
-# ============================================================================================
-# HELPER CONFIG (the helper's own ~/.ecr/config.json: a profile, role or ECR registry per host)
-# ============================================================================================
-
-HELPER_CONFIG_FILE = "config.json"
-# What a host's entry may say. "registry" (or "account" + "region") names the ECR registry
-# whose token a custom host name or pull-through-cache mirror needs.
-HELPER_HOST_KEYS = frozenset(("registry", "account", "region", "profile", "role_arn", "role_session_name",
-                              "external_id", "duration_seconds", "mfa_serial"))
-# Name suffix of an installed copy that serves one AWS profile: docker-credential-ecr-login-<profile>.
-PROFILE_PROGRAM_PREFIX = PROGRAM + "-"
-
-
-def helper_config_path(env):
-    """$AWS_ECR_CONFIG_FILE, else config.json in the cache directory."""
-    path = setting("config_file", env)
-    if path:
-        return expand_home(path, env)
-    directory = cache_directory(env)
-    return os.path.join(directory, HELPER_CONFIG_FILE) if directory else None
-
-
-def helper_config_document(ctx):
-    """(path, the helper config's JSON value); (path, {}) when there is none. The default one
-    is read only from a cache directory that passes the trust rule, and only if it is a private
-    file: another user's file would map their host to our registry and get our password sent
-    there. ConfigError names the file when it is not JSON."""
-    path = helper_config_path(ctx.env)
-    explicit = bool(ctx.settings.config_file)
-    if path is None or not explicit and ctx.cache_dir() is None:
-        return path, {}
-    try:
-        return path, read_json_file(path, MAX_CONFIG_FILE_BYTES, private=not explicit)
-    except UntrustedFile as error:
-        ctx.log.warning("ignoring the helper config: %s" % error)
-    except OSError:
-        pass
-    except ValueError:
-        raise ConfigError("the helper config %s is not valid JSON" % path)
-    return path, {}
-
-
-def load_helper_config(ctx):
-    """{host: settings} from the helper config; {} when there is none. ConfigError names the
-    file and what is wrong with it."""
-    path, document = helper_config_document(ctx)
-    registries = document.get("registries", {}) if isinstance(document, dict) else None
-    if not isinstance(registries, dict):
-        raise ConfigError('the helper config %s must be {"registries": {"<host>": {...}}}' % path)
-    hosts = {}
-    for host, settings in registries.items():
-        if not isinstance(settings, dict) or not all(isinstance(value, str) for value in settings.values()):
-            raise ConfigError("the helper config %s: the entry for %s must map names to strings" % (path, host))
-        unknown = sorted(set(settings) - HELPER_HOST_KEYS)
-        if unknown:
-            raise ConfigError("the helper config %s: unknown setting %s for %s (known: %s)" % (
-                path, unknown[0], host, ", ".join(sorted(HELPER_HOST_KEYS))))
-        hosts[host.lower()] = settings
-    return hosts
-
-
-# A fallback helper serves every registry that is not ECR, so that credsStore: ecr-login keeps
-# the user's other logins: docker-credential-<name> gets the same action and stdin, and its
-# answer and exit status are ours. Names as Docker's credsStore takes them (no path).
-FALLBACK_VARIABLE = "AWS_ECR_FALLBACK_HELPER"
-FALLBACK_KEY = "fallback"
-HELPER_NAME_CHARS = ALNUM | frozenset("-_.")
-DOCKER_HELPER_PREFIX = "docker-credential-"
-
-
-def check_fallback_name(name, where):
-    """name if it can name another credential helper; ConfigError saying where it was set."""
-    if not name or name[0] in "-." or not HELPER_NAME_CHARS.issuperset(name) or len(name) > 100:
-        raise ConfigError("the fallback helper %r in %s is not a credential helper's name (like desktop, "
-                          "pass, secretservice, osxkeychain, wincred)" % (name[:100], where))
-    if name == "ecr-login" or name.startswith("ecr-login-"):
-        raise ConfigError("the fallback helper in %s is this helper (%s): it would call itself" % (where, name))
-    return name
-
-
-def fallback_helper(ctx):
-    """The fallback helper's name from AWS_ECR_FALLBACK_HELPER, else the helper config's
-    "fallback"; None when neither names one."""
-    name = ctx.settings.fallback_helper.strip()
-    if name:
-        return check_fallback_name(name, FALLBACK_VARIABLE)
-    path, document = helper_config_document(ctx)
-    name = document.get(FALLBACK_KEY) if isinstance(document, dict) else None
-    if name is None:
-        return None
-    return check_fallback_name(name if isinstance(name, str) else repr(name), path)
-
-
-def run_fallback(ctx, streams, name, action):
-    """Run docker-credential-<name> <action> with the stdin we were given; its stdout and
-    stderr become ours, and its exit status is returned."""
-    import subprocess
-
-    program = DOCKER_HELPER_PREFIX + name
-    ctx.log.debug("handing %s to the fallback helper %s" % (action, program))
-    try:
-        child = subprocess.Popen([program, action], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, env=ctx.env)
-        out, err = child.communicate(streams.read())
-    except OSError as error:
-        reason = "cannot run the fallback helper %s: %s (it is set by %s)" % (
-            program, error.strerror or error, FALLBACK_VARIABLE if ctx.settings.fallback_helper.strip()
-            else helper_config_path(ctx.env))
-        ctx.log.error(reason)
-        streams.err("%s: %s\n" % (PROGRAM, reason))
-        streams.out((NOT_FOUND if action == "get" else reason) + "\n")
-        return 1
-    streams.stdout.write(out)
-    streams.stdout.flush()
-    if err:
-        streams.err(err.decode("utf-8", "replace"))
-    return child.returncode if child.returncode >= 0 else 1  # killed by a signal
-
-
-def resolve_registry(ctx, server_url):
-    """(Registry, settings) for a server URL: the ECR registry it names, or the one the helper
-    config maps its host to, with that host's settings ({} when it has none)."""
-    host = server_url_host(server_url)
-    settings = load_helper_config(ctx).get(host, {})
-    return host_registry(ctx, host, settings), settings
-
-
-def host_registry(ctx, host, settings):
-    """The Registry a host names, or the one its helper config settings map it to."""
-    registry = match_registry_host(host)
-    if settings.get("registry"):
-        registry = parse_registry(settings["registry"])
-    elif settings.get("account") or (settings.get("region") and registry is None):
-        account, region = settings.get("account", ""), settings.get("region", "")
-        registry = match_registry_host("%s.dkr.ecr.%s.amazonaws.com" % (account, region))
-        if registry is None:
-            raise ConfigError("the helper config entry for %s needs a 12-digit account and a region" % host)
-    if registry is None:
-        raise not_ecr_error(host, " (nor mapped to one in %s)" % helper_config_path(ctx.env))
-    return registry
 
 
 # ============================================================================================
@@ -2570,310 +2907,427 @@ def plan_credentials(request, source_profile=None):
 
 
 # ============================================================================================
-# SIGV4 (AWS Signature Version 4, for ECR, ECR Public and STS)
+# TOKEN CACHE (the Go helper's cache.json v1.0: same schema, same keys for static keys)
 # ============================================================================================
 
-SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
-# Headers botocore never signs: proxies and clients may change them on the way.
-UNSIGNED_HEADERS = frozenset(("authorization", "connection", "expect", "keep-alive", "proxy-authenticate",
-                              "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-                              "user-agent", "x-amzn-trace-id"))
+CACHE_VERSION = "1.0"
+CACHE_FILE = "cache.json"
+LOCK_FILE = "cache.json.lock"
+# The last failed fetch (key, time, reason): helpers that waited on the lock during it fail at
+# once with the same reason instead of each retrying for up to 30 s in turn.
+FAILURE_FILE = "cache.json.failure"
+# How far ahead of our clock a failure record may be dated: another helper's clock read.
+CLOCK_SLACK_SECONDS = 5.0
+# How often a waiting helper tries the lock: in a burst of pulls each waiter answers within this
+# of the token being cached; a try is one system call.
+LOCK_POLL_SECONDS = 0.005
+# cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
+MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024
+# md5(b"").digest(): the Go helper's legacy key "checksum" appended it to the raw key id.
+MD5_OF_NOTHING = b"\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e"
+# Sources other than static keys are keyed on this prefix + their identity, so their keys can
+# never collide with an access key id's.
+SOURCE_KEY_PREFIX = "ecr-login-source:"
 
 
-# RFC 3986 unreserved characters, as byte values: never percent-encoded.
-URI_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-
-
-def uri_encode(text, safe=""):
-    """RFC 3986 percent-encoding of the UTF-8 bytes: unreserved characters (and safe) stay,
-    the rest is %XX in upper case (by hand: urllib.parse imports re)."""
-    keep = URI_UNRESERVED | frozenset(safe.encode("ascii"))
-    return "".join(chr(byte) if byte in keep else "%%%02X" % byte for byte in bytearray(text.encode("utf-8")))
-
-
-def percent_decode(text):
-    """%XX sequences decoded as UTF-8 (invalid bytes replaced); a stray % stays as it is."""
-    pieces = text.split("%")
-    data = bytearray(pieces[0].encode("utf-8"))
-    for piece in pieces[1:]:
-        if len(piece) >= 2 and HEX_DIGITS.issuperset(piece[:2]):
-            data.append(int(piece[:2], 16))
-            data += piece[2:].encode("utf-8")
-        else:
-            data += b"%" + piece.encode("utf-8")
-    return data.decode("utf-8", "replace")
-
-
-def form_encode(pairs):
-    """application/x-www-form-urlencoded (and query strings) from (name, value) pairs."""
-    return "&".join("%s=%s" % (uri_encode(name), uri_encode(value)) for name, value in pairs)
-
-
-def canonical_uri(path):
-    """The path as on the wire, dot segments removed, '//' collapsed, then encoded once more."""
-    segments = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if segments:
-                segments.pop()
-        elif segment not in ("", "."):
-            segments.append(segment)
-    normalized = "/" + "/".join(segments)
-    if segments and (path.endswith("/") or path.endswith("/.") or path.endswith("/..")):
-        normalized += "/"
-    return uri_encode(normalized, safe="/")
-
-
-def canonical_query(query):
-    """Query parameters decoded, re-encoded, sorted by name then value."""
-    pairs = []
-    for item in query.split("&") if query else ():
-        name, _, value = item.partition("=")
-        pairs.append((uri_encode(percent_decode(name)), uri_encode(percent_decode(value))))
-    return "&".join("%s=%s" % pair for pair in sorted(pairs))
-
-
-def canonical_headers(header_pairs):
-    """(canonical header block, signed header list) from (name, value) pairs; repeated names
-    are joined with ',' in their order, values trimmed with inner whitespace collapsed."""
-    values = {}
-    for name, value in header_pairs:
-        name = name.strip().lower()
-        if name in UNSIGNED_HEADERS:
-            continue
-        values.setdefault(name, []).append(" ".join(value.split()))
-    names = sorted(values)
-    block = "".join("%s:%s\n" % (name, ",".join(values[name])) for name in names)
-    return block, ";".join(names)
-
-
-# HMAC (RFC 2104) over SHA-256 by hand, since the hmac module imports hashlib, which loads
-# OpenSSL's digests: the key XOR-ed with these pads, padded to the 64-byte block.
-HMAC_BLOCK_BYTES = 64
-HMAC_INNER_PAD = bytes(bytearray(byte ^ 0x36 for byte in range(256)))
-HMAC_OUTER_PAD = bytes(bytearray(byte ^ 0x5C for byte in range(256)))
-
-
-def hmac_sha256(key, data):
-    if len(key) > HMAC_BLOCK_BYTES:
-        key = sha256_digest(key)
-    key = key.ljust(HMAC_BLOCK_BYTES, b"\0")
-    inner = sha256_digest(key.translate(HMAC_INNER_PAD) + data)
-    return sha256_digest(key.translate(HMAC_OUTER_PAD) + inner)
-
-
-def signing_key(secret_key, date, region, service):
-    key = hmac_sha256(("AWS4" + secret_key).encode("utf-8"), date.encode("utf-8"))
-    for part in (region, service, "aws4_request"):
-        key = hmac_sha256(key, part.encode("utf-8"))
-    return key
-
-
-def sigv4_parts(method, path, query, header_pairs, body, credentials, region, service, amz_date):
-    """(canonical request, string to sign, signature, Authorization value) of a request whose
-    header_pairs already hold Host, X-Amz-Date and any X-Amz-Security-Token."""
+def b64(data):
     import binascii
 
-    header_block, signed_names = canonical_headers(header_pairs)
-    payload_hash = binascii.hexlify(sha256_digest(body or b"")).decode("ascii")
-    request = "\n".join((method.upper(), canonical_uri(path), canonical_query(query), header_block,
-                         signed_names, payload_hash))
-    scope = "%s/%s/%s/aws4_request" % (amz_date[:8], region, service)
-    request_hash = binascii.hexlify(sha256_digest(request.encode("utf-8"))).decode("ascii")
-    to_sign = "\n".join((SIGV4_ALGORITHM, amz_date, scope, request_hash))
-    key = signing_key(credentials.secret_key, amz_date[:8], region, service)
-    signature = binascii.hexlify(hmac_sha256(key, to_sign.encode("utf-8"))).decode("ascii")
-    authorization = "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-        SIGV4_ALGORITHM, credentials.access_key, scope, signed_names, signature)
-    return request, to_sign, signature, authorization
+    return binascii.b2a_base64(data).decode("ascii").rstrip("\n")
 
 
-def host_header(scheme, host, port):
-    """The Host value to send and sign: the port only when it is not the scheme's default."""
-    if ":" in host:
-        host = "[%s]" % host
-    default = "443" if scheme == "https" else "80"
-    return host if not port or port == default else "%s:%s" % (host, port)
+def go_fips_mode(env):
+    """GODEBUG=fips140=on|only: the Go helper then neither builds nor reads its legacy MD5-era
+    keys, and neither do we, so both helpers agree on what such a cache holds."""
+    settings = [item.strip() for item in env.get("GODEBUG", "").split(",")]
+    return "fips140=on" in settings or "fips140=only" in settings
 
 
-def sign_request(method, url, headers, body, credentials, region, service, now=None):
-    """Add Host, X-Amz-Date, X-Amz-Security-Token and Authorization to headers (a dict)."""
-    scheme, host, port, rest = split_url(url)
-    path, _, query = rest.partition("?")
-    amz_date = "%04d%02d%02dT%02d%02d%02dZ" % utc_fields(time.time() if now is None else now)
-    headers["Host"] = host_header(scheme, host, port)
-    headers["X-Amz-Date"] = amz_date
-    if credentials.token:
-        headers["X-Amz-Security-Token"] = credentials.token
-    headers["Authorization"] = sigv4_parts(method, path or "/", query, list(headers.items()), body,
-                                           credentials, region, service, amz_date)[3]
-    return headers
+def cache_keys(registry, source, legacy=True):
+    """The cache keys to look under, the first being the one to write. Static keys use the Go
+    helper's key (and, when legacy, its old key as a read fallback); other sources their identity."""
+    identity = source.identity()
+    static = isinstance(source, StaticSource)
+    checksum = b64(sha256_digest((identity if static else SOURCE_KEY_PREFIX + identity).encode("utf-8")))
+    if registry.is_public:
+        keys = ["ecr-public-" + checksum]
+    else:
+        keys = ["%s-%s-%s" % (registry.region, checksum, registry.account)]
+    if static and legacy:
+        old_checksum = b64(identity.encode("utf-8") + MD5_OF_NOTHING)
+        keys.append("ecr-public-" + old_checksum if registry.is_public else
+                    "%s-%s-%s" % (registry.region, old_checksum, registry.account))
+    return keys
 
 
-# ============================================================================================
-# ES256 (ECDSA on P-256 with SHA-256, RFC 6979 nonces: the DPoP proof of an `aws login` refresh)
-# ============================================================================================
-
-# The NIST P-256 curve y^2 = x^3 - 3x + b over the prime field P, with base point G of prime order N.
-P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
-P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
-P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
-P256_BYTES = 32
+def fresh_until(requested, token_expires, valid_until):
+    """The end of a cached token's freshness: the Go helper's half-life rule (refresh once half
+    the token's own life has passed), and never within EXPIRY_MARGIN_SECONDS of the time it
+    stops working (its expiry, or its credentials' when earlier), which Go would still hand out."""
+    return min(token_expires - (token_expires - requested) / 2, valid_until - EXPIRY_MARGIN_SECONDS)
 
 
-def jacobian_double(point):
-    """2 * (X, Y, Z) in Jacobian coordinates (x = X/Z^2, y = Y/Z^3); Z = 0 is infinity."""
-    x, y, z = point
-    if not y or not z:
-        return (0, 1, 0)
-    p = P256_P
-    y2 = y * y % p
-    s = 4 * x * y2 % p
-    z2 = z * z % p
-    m = 3 * (x - z2) * (x + z2) % p  # a = -3
-    nx = (m * m - 2 * s) % p
-    return nx, (m * (s - nx) - 8 * y2 * y2) % p, 2 * y * z % p
+class CacheEntry:
+    """One registry's entry in cache.json (the Go helper's AuthEntry): the only code that knows
+    its fields. The JSON object is kept whole, so what a Go helper wrote survives our rewrites."""
+
+    def __init__(self, document):
+        self.document = document
+        self.parsed = None
+
+    @classmethod
+    def from_json(cls, document):
+        """The entry for a value of the Registries map; None when it is not an object."""
+        return cls(document) if isinstance(document, dict) else None
+
+    @classmethod
+    def for_token(cls, auth, service):
+        """The entry for a new token. ExpiresAt is the earlier of ECR's expiresAt and the expiry
+        of the credentials that minted the token, so the Go helper reading the file never serves
+        it past either; ECR's own expiry, when later, is kept in TokenExpiresAt (which Go
+        ignores) for the half-life rule."""
+        document = {
+            "AuthorizationToken": auth.token,
+            "RequestedAt": format_go_time(now_ns()),
+            "ExpiresAt": format_expiry(auth.valid_until),
+            "ProxyEndpoint": auth.proxy_endpoint,
+            "Service": service,
+        }
+        if auth.limited_by_credentials:
+            document["TokenExpiresAt"] = format_expiry(auth.expires_at)
+        return cls(document)
+
+    def to_json(self):
+        document = dict(self.document)
+        document.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
+        return document
+
+    @property
+    def expires_text(self):
+        return self.document.get("ExpiresAt")
+
+    def token(self):
+        """(AuthToken, requested at), or (None, None) when the entry is unreadable."""
+        if self.parsed is None:
+            self.parsed = None, None
+            try:
+                requested = parse_timestamp(self.document.get("RequestedAt"))
+                valid_until = parse_timestamp(self.expires_text)
+                token_expires = valid_until
+                if "TokenExpiresAt" in self.document:
+                    token_expires = max(valid_until, parse_timestamp(self.document["TokenExpiresAt"]))
+                credentials_expiry = valid_until if token_expires > valid_until else None
+                self.parsed = AuthToken(self.document["AuthorizationToken"], token_expires,
+                                        self.document.get("ProxyEndpoint") or "", credentials_expiry), requested
+            except (KeyError, TypeError, ValueError, AWSError):
+                pass
+        return self.parsed
+
+    @property
+    def auth(self):
+        """The AuthToken, or None when the entry is unreadable."""
+        return self.token()[0]
+
+    def is_fresh(self, now):
+        """Readable and, by the half-life rule (fresh_until), still to be served from the cache."""
+        auth, requested = self.token()
+        return auth is not None and now < auth.fresh_until(requested)
+
+    def is_unexpired(self, now):
+        """ExpiresAt is more than EXPIRY_MARGIN_SECONDS away (the Go helper's IsValid, with our margin)."""
+        try:
+            return now < parse_timestamp(self.expires_text) - EXPIRY_MARGIN_SECONDS
+        except ValueError:
+            return False
 
 
-def jacobian_add(first, second):
-    """first + second in Jacobian coordinates."""
-    x1, y1, z1 = first
-    x2, y2, z2 = second
-    if not z1:
-        return second
-    if not z2:
-        return first
-    p = P256_P
-    z1z1, z2z2 = z1 * z1 % p, z2 * z2 % p
-    u1, u2 = x1 * z2z2 % p, x2 * z1z1 % p
-    s1, s2 = y1 * z2 * z2z2 % p, y2 * z1 * z1z1 % p
-    if u1 == u2:
-        return jacobian_double(first) if s1 == s2 else (0, 1, 0)
-    h, r = (u2 - u1) % p, (s2 - s1) % p
-    h2 = h * h % p
-    h3 = h * h2 % p
-    v = u1 * h2 % p
-    nx = (r * r - h3 - 2 * v) % p
-    return nx, (r * (v - nx) - s1 * h3) % p, h * z1 * z2 % p
-
-
-def p256_multiply(scalar, point=P256_G):
-    """scalar * point as affine (x, y); scalar in [1, N-1], so never the point at infinity."""
-    result, addend = (0, 1, 0), (point[0], point[1], 1)
-    while scalar:
-        if scalar & 1:
-            result = jacobian_add(result, addend)
-        addend = jacobian_double(addend)
-        scalar >>= 1
-    x, y, z = result
-    z_inverse = pow(z, P256_P - 2, P256_P)  # Fermat: P is prime (pow(z, -1, P) needs 3.8)
-    z_inverse2 = z_inverse * z_inverse % P256_P
-    return x * z_inverse2 % P256_P, y * z_inverse2 * z_inverse % P256_P
-
-
-def int_bytes(value, length=P256_BYTES):
-    return value.to_bytes(length, "big")
-
-
-def rfc6979_nonce(private_key, digest):
-    """The deterministic ECDSA nonce k of RFC 6979 section 3.2 for P-256 and HMAC-SHA256."""
-    x = int_bytes(private_key)
-    h1 = int_bytes(int.from_bytes(digest, "big") % P256_N)  # bits2octets: qlen = hlen = 256
-    v, k = b"\x01" * 32, b"\x00" * 32
-    k = hmac_sha256(k, v + b"\x00" + x + h1)
-    v = hmac_sha256(k, v)
-    k = hmac_sha256(k, v + b"\x01" + x + h1)
-    v = hmac_sha256(k, v)
-    while True:
-        v = hmac_sha256(k, v)
-        candidate = int.from_bytes(v, "big")
-        if 1 <= candidate < P256_N:
-            return candidate
-        k = hmac_sha256(k, v + b"\x00")
-        v = hmac_sha256(k, v)
-
-
-def es256_sign(private_key, message):
-    """The ES256 signature (r || s, 64 bytes, as JWS wants it) of message, deterministic."""
-    digest = sha256_digest(message)
-    e = int.from_bytes(digest, "big")
-    k = rfc6979_nonce(private_key, digest)
-    while True:
-        r = p256_multiply(k)[0] % P256_N
-        s = pow(k, P256_N - 2, P256_N) * (e + r * private_key) % P256_N
-        if r and s:
-            return int_bytes(r) + int_bytes(s)
-        k = k % (P256_N - 1) + 1  # unreachable in practice (probability 2^-256); stay in range
-
-
-def der_elements(data):
-    """The (tag, content) elements of DER bytes, in order; ValueError for malformed DER."""
-    elements, index = [], 0
-    while index < len(data):
-        if index + 2 > len(data):
-            raise ValueError("truncated DER")
-        tag, length = data[index], data[index + 1]
-        index += 2
-        if length & 0x80:
-            count = length & 0x7F
-            if not 1 <= count <= 3 or index + count > len(data):
-                raise ValueError("bad DER length")
-            length = int.from_bytes(data[index:index + count], "big")
-            index += count
-        if index + length > len(data):
-            raise ValueError("truncated DER")
-        elements.append((tag, data[index:index + length]))
-        index += length
-    return elements
-
-
-DER_SEQUENCE, DER_INTEGER, DER_OCTET_STRING = 0x30, 0x02, 0x04
-
-
-def ec_private_key(pem):
-    """The private scalar of a P-256 key in PEM: SEC1 "EC PRIVATE KEY" (what `aws login`
-    writes) or PKCS#8 "PRIVATE KEY". ValueError when it is neither or out of range."""
-    import binascii
-
-    body = "".join(line.strip() for line in pem.strip().splitlines() if not line.startswith("-----"))
+def write_private_file(path, data, durable=True):
+    """Write a file readable by its owner only, atomically: a fresh temp file beside it (O_EXCL,
+    never through a symlink), renamed over whatever was there. A missing directory is made
+    private (make_private_directory); temp files a killed writer left there are removed.
+    durable=False skips the fsync (milliseconds of disk latency on every cold get) for what
+    can be fetched again: a crash then leaves at worst a damaged cache file, which is ignored
+    and rewritten."""
+    directory = os.path.dirname(path)
+    if directory:
+        make_private_directory(directory)
+    temp = "%s.%d.%d.tmp" % (path, os.getpid(), now_ns() % 10 ** 9)
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
     try:
-        (tag, content), = der_elements(binascii.a2b_base64(body.encode("ascii")))
-    except (binascii.Error, UnicodeError):
-        raise ValueError("not base64")
-    if tag != DER_SEQUENCE:
-        raise ValueError("not a DER sequence")
-    fields = der_elements(content)
-    if len(fields) >= 3 and fields[1][0] == DER_SEQUENCE and fields[2][0] == DER_OCTET_STRING:  # PKCS#8
-        (tag, content), = der_elements(fields[2][1])
-        fields = der_elements(content)
-    if len(fields) < 2 or fields[0] != (DER_INTEGER, b"\x01") or fields[1][0] != DER_OCTET_STRING:
-        raise ValueError("not an EC private key")
-    scalar = int.from_bytes(fields[1][1], "big")
-    if not 1 <= scalar < P256_N:
-        raise ValueError("the private key is out of range")
-    return scalar
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+            written_at = os.fstat(handle.fileno()).st_mtime  # the file system's clock, as for the others
+        replace_file(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    remove_stale_temp_files(path, written_at)
 
 
-def b64url(data):
-    """base64url without padding (JWS)."""
-    return b64(data).replace("+", "-").replace("/", "_").rstrip("=")
+REPLACE_RETRY_SECONDS = 1.0  # a reader or a virus scanner holds a file open only briefly
+REPLACE_RETRY_PAUSE = 0.02
 
 
-def dpop_proof(private_key, url, now, jti):
-    """A DPoP proof (RFC 9449) for POST url: a JWT with the public key as jwk, signed ES256."""
-    x, y = p256_multiply(private_key)
-    header = {"typ": "dpop+jwt", "alg": "ES256",
-              "jwk": {"kty": "EC", "x": b64url(int_bytes(x)), "y": b64url(int_bytes(y)), "crv": "P-256"}}
-    payload = {"htm": "POST", "htu": url, "iat": int(now), "jti": jti}
-    signing_input = b64url(json_dumps(header)) + "." + b64url(json_dumps(payload))
-    return signing_input + "." + b64url(es256_sign(private_key, signing_input.encode("ascii")))
+def replace_file(source, target, windows=None):
+    """os.replace; on Windows retried for a moment while another process has the target open,
+    which Windows refuses (a sharing violation) where POSIX would just rename."""
+    deadline = time.time() + REPLACE_RETRY_SECONDS
+    while True:
+        try:
+            return os.replace(source, target)
+        except PermissionError:
+            if not ((os.name == "nt") if windows is None else windows) or time.time() >= deadline:
+                raise
+            time.sleep(REPLACE_RETRY_PAUSE)
+
+
+def make_private_directory(path):
+    """Create a directory, and any missing parents, as 0700 (os.makedirs would give parents
+    the umask's mode); an existing directory is left as it is."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent and parent != path:
+        make_private_directory(parent)
+    make_private_level(path)
+    if not os.path.isdir(path):
+        raise NotADirectoryError("%s is not a directory" % path)
+
+
+class TokenCache:
+    """cache.json in the cache directory. Reads never lock (writes are atomic renames); a
+    miss takes the lock file so that concurrent gets make one GetAuthorizationToken call."""
+
+    enabled = True
+
+    def __init__(self, directory, log, legacy_keys=True):
+        self.directory = directory
+        self.path = os.path.join(directory, CACHE_FILE)
+        self.log = log
+        self.legacy_keys = legacy_keys
+        self.registries = None  # the map as last read, and (after a second read) the file's stat then
+        self.read_as = None
+
+    def slot(self, registry, source):
+        return CacheSlot(self, cache_keys(registry, source, self.legacy_keys))
+
+    def entries(self):
+        return [entry for entry in map(CacheEntry.from_json, self.load().values()) if entry is not None]
+
+    def load(self):
+        """The registries map; {} when the file is missing, unreadable or damaged. The first
+        read is unconditional (the warm path pays for nothing more); later ones stat the file
+        and read it again only when it has changed since."""
+        if self.registries is not None:
+            try:
+                state = file_state(os.stat(self.path))
+            except OSError:
+                state = None
+            if state is not None and state == self.read_as:
+                return self.registries
+            self.read_as = state
+        self.registries = self.read()
+        return self.registries
+
+    def read(self):
+        try:
+            document = read_json_file(self.path, MAX_CACHE_FILE_BYTES, private=True)
+        except OSError as error:
+            if getattr(error, "errno", None) != 2:
+                self.log.info("ignoring the token cache: %s" % (error.strerror or error))
+            return {}
+        except ValueError:
+            document = None
+        if not isinstance(document, dict) or not isinstance(document.get("Registries"), dict) \
+                or document.get("Version") != CACHE_VERSION:
+            self.log.info("ignoring the token cache %s: not a version %s cache; it will be rewritten" % (
+                self.path, CACHE_VERSION))
+            return {}
+        return document["Registries"]
+
+    def store(self, key, entry, now):
+        """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
+        entries = ((name, CacheEntry.from_json(value)) for name, value in self.load().items())
+        kept = dict((name, old) for name, old in entries if old is not None and old.is_unexpired(now))
+        kept[key] = entry
+        document = {"Registries": dict((name, kept[name].to_json()) for name in sorted(kept)),
+                    "Version": CACHE_VERSION}
+        write_private_file(self.path, json_dumps(document, indent=2), durable=False)
+        self.registries = None
+
+    def lock(self, timeout):
+        self.log.debug("taking the cache lock")
+        return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
+
+
+def file_state(info):
+    """What changes whenever a file is replaced or rewritten (cache.json is always renamed into place)."""
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+class CacheSlot:
+    """One registry's place in the cache for one credential source (the Go helper's
+    CredentialsCache): it owns the keys, the first being the one written."""
+
+    def __init__(self, cache, keys):
+        self.cache = cache
+        self.keys = keys
+
+    def get(self):
+        """The first entry stored under one of the keys, or None."""
+        registries = self.cache.load()
+        for key in self.keys:
+            entry = CacheEntry.from_json(registries.get(key))
+            if entry is not None:
+                return entry
+        return None
+
+    def put(self, entry):
+        """Store a freshly fetched token's entry and forget the last failure; a cache that
+        cannot be written is logged and skipped."""
+        self.clear_failure()
+        try:
+            self.cache.store(self.keys[0], entry, time.time())
+        except OSError as error:
+            self.cache.log.info("could not save the token cache %s: %s" % (self.cache.path, error.strerror or error))
+
+    def lock(self, timeout):
+        return self.cache.lock(timeout)
+
+    @property
+    def failure_path(self):
+        return os.path.join(self.cache.directory, FAILURE_FILE)
+
+    def record_failure(self, reason):
+        """Note why a fetch failed (a non-secret reason), for helpers waiting on the lock."""
+        try:
+            write_private_file(self.failure_path, json_dumps(
+                {"Key": self.keys[0], "At": time.time(), "Reason": reason}), durable=False)
+        except OSError:
+            pass
+
+    def failure_since(self, since):
+        """The reason a fetch for this slot failed while we waited (after `since`), or None. A
+        record from the future was written under a clock that has since been put right: ignored."""
+        try:
+            document = read_json_file(self.failure_path, MAX_RESPONSE_BYTES, private=True)
+            if document.get("Key") == self.keys[0] and \
+                    since <= float(document.get("At")) <= time.time() + CLOCK_SLACK_SECONDS:
+                return str(document.get("Reason"))
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+        return None
+
+    def clear_failure(self):
+        try:
+            os.unlink(self.failure_path)
+        except OSError:
+            pass
+
+
+class NoTokenCache:
+    """The token cache when there is none (AWS_ECR_DISABLE_CACHE, or no trusted cache
+    directory), and its only slot: every get misses, nothing is kept, the lock is no lock."""
+
+    enabled = False
+
+    def slot(self, registry, source):
+        return self
+
+    def entries(self):
+        return []
+
+    def get(self):
+        return None
+
+    def put(self, entry):
+        pass
+
+    def record_failure(self, reason):
+        pass
+
+    def failure_since(self, since):
+        return None
+
+    def lock(self, timeout):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+class FileLock:
+    """An exclusive OS lock on a file (fcntl on POSIX, msvcrt on Windows). If it cannot be
+    had within the timeout, or the directory cannot hold a lock file, the caller goes on
+    without it: a duplicate token call is better than a failed pull."""
+
+    def __init__(self, path, timeout, log):
+        self.path = path
+        self.timeout = timeout
+        self.log = log
+        self.descriptor = None
+
+    def __enter__(self):
+        try:
+            self.descriptor = open_private_writable(self.path, os.O_RDWR)
+            deadline = time.time() + self.timeout
+            while not self.try_lock():
+                if time.time() >= deadline:
+                    self.log.warning("gave up waiting %gs for the cache lock %s" % (self.timeout, self.path))
+                    self.release()
+                    break
+                time.sleep(LOCK_POLL_SECONDS)
+        except OSError as error:  # e.g. ENOLCK, EOPNOTSUPP: NFS, SMB and some FUSE mounts have no locks
+            self.log.info("working without the cache lock %s: %s" % (self.path, error.strerror or error))
+            self.release()
+        return self
+
+    def try_lock(self):
+        """True once the lock is ours, False while another process holds it; OSError when this
+        file system cannot lock at all."""
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(self.descriptor, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except (BlockingIOError, PermissionError):  # EWOULDBLOCK (flock), EACCES (msvcrt): held
+            return False
+
+    def __exit__(self, *exc_info):
+        if self.descriptor is not None and os.name == "nt":
+            import msvcrt
+
+            try:
+                msvcrt.locking(self.descriptor, msvcrt.LK_UNLCK, 1)
+            except OSError:
+                pass
+        self.release()
+        return False
+
+    def release(self):
+        if self.descriptor is not None:
+            os.close(self.descriptor)  # closing releases an flock
+            self.descriptor = None
 
 
 # ============================================================================================
 # HTTP (a small HTTP/1.1 client on socket + ssl: proxies, NO_PROXY, CA bundle, no redirects)
 # ============================================================================================
+
 #
 # Why not urllib or http.client: urllib.request imports http.client, email, datetime, tempfile
 # and re, and http.client alone still brings email and re: 10-15 ms of a cold get whose floor is
@@ -3295,6 +3749,307 @@ def aws_call(request, name, url, headers, body, credentials, region, service, er
 
 
 # ============================================================================================
+# SIGV4 (AWS Signature Version 4, for ECR, ECR Public and STS)
+# ============================================================================================
+
+SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+# Headers botocore never signs: proxies and clients may change them on the way.
+UNSIGNED_HEADERS = frozenset(("authorization", "connection", "expect", "keep-alive", "proxy-authenticate",
+                              "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+                              "user-agent", "x-amzn-trace-id"))
+
+
+# RFC 3986 unreserved characters, as byte values: never percent-encoded.
+URI_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+
+
+def uri_encode(text, safe=""):
+    """RFC 3986 percent-encoding of the UTF-8 bytes: unreserved characters (and safe) stay,
+    the rest is %XX in upper case (by hand: urllib.parse imports re)."""
+    keep = URI_UNRESERVED | frozenset(safe.encode("ascii"))
+    return "".join(chr(byte) if byte in keep else "%%%02X" % byte for byte in bytearray(text.encode("utf-8")))
+
+
+def percent_decode(text):
+    """%XX sequences decoded as UTF-8 (invalid bytes replaced); a stray % stays as it is."""
+    pieces = text.split("%")
+    data = bytearray(pieces[0].encode("utf-8"))
+    for piece in pieces[1:]:
+        if len(piece) >= 2 and HEX_DIGITS.issuperset(piece[:2]):
+            data.append(int(piece[:2], 16))
+            data += piece[2:].encode("utf-8")
+        else:
+            data += b"%" + piece.encode("utf-8")
+    return data.decode("utf-8", "replace")
+
+
+def form_encode(pairs):
+    """application/x-www-form-urlencoded (and query strings) from (name, value) pairs."""
+    return "&".join("%s=%s" % (uri_encode(name), uri_encode(value)) for name, value in pairs)
+
+
+def canonical_uri(path):
+    """The path as on the wire, dot segments removed, '//' collapsed, then encoded once more."""
+    segments = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    normalized = "/" + "/".join(segments)
+    if segments and (path.endswith("/") or path.endswith("/.") or path.endswith("/..")):
+        normalized += "/"
+    return uri_encode(normalized, safe="/")
+
+
+def canonical_query(query):
+    """Query parameters decoded, re-encoded, sorted by name then value."""
+    pairs = []
+    for item in query.split("&") if query else ():
+        name, _, value = item.partition("=")
+        pairs.append((uri_encode(percent_decode(name)), uri_encode(percent_decode(value))))
+    return "&".join("%s=%s" % pair for pair in sorted(pairs))
+
+
+def canonical_headers(header_pairs):
+    """(canonical header block, signed header list) from (name, value) pairs; repeated names
+    are joined with ',' in their order, values trimmed with inner whitespace collapsed."""
+    values = {}
+    for name, value in header_pairs:
+        name = name.strip().lower()
+        if name in UNSIGNED_HEADERS:
+            continue
+        values.setdefault(name, []).append(" ".join(value.split()))
+    names = sorted(values)
+    block = "".join("%s:%s\n" % (name, ",".join(values[name])) for name in names)
+    return block, ";".join(names)
+
+
+# HMAC (RFC 2104) over SHA-256 by hand, since the hmac module imports hashlib, which loads
+# OpenSSL's digests: the key XOR-ed with these pads, padded to the 64-byte block.
+HMAC_BLOCK_BYTES = 64
+HMAC_INNER_PAD = bytes(bytearray(byte ^ 0x36 for byte in range(256)))
+HMAC_OUTER_PAD = bytes(bytearray(byte ^ 0x5C for byte in range(256)))
+
+
+def hmac_sha256(key, data):
+    if len(key) > HMAC_BLOCK_BYTES:
+        key = sha256_digest(key)
+    key = key.ljust(HMAC_BLOCK_BYTES, b"\0")
+    inner = sha256_digest(key.translate(HMAC_INNER_PAD) + data)
+    return sha256_digest(key.translate(HMAC_OUTER_PAD) + inner)
+
+
+def signing_key(secret_key, date, region, service):
+    key = hmac_sha256(("AWS4" + secret_key).encode("utf-8"), date.encode("utf-8"))
+    for part in (region, service, "aws4_request"):
+        key = hmac_sha256(key, part.encode("utf-8"))
+    return key
+
+
+def sigv4_parts(method, path, query, header_pairs, body, credentials, region, service, amz_date):
+    """(canonical request, string to sign, signature, Authorization value) of a request whose
+    header_pairs already hold Host, X-Amz-Date and any X-Amz-Security-Token."""
+    import binascii
+
+    header_block, signed_names = canonical_headers(header_pairs)
+    payload_hash = binascii.hexlify(sha256_digest(body or b"")).decode("ascii")
+    request = "\n".join((method.upper(), canonical_uri(path), canonical_query(query), header_block,
+                         signed_names, payload_hash))
+    scope = "%s/%s/%s/aws4_request" % (amz_date[:8], region, service)
+    request_hash = binascii.hexlify(sha256_digest(request.encode("utf-8"))).decode("ascii")
+    to_sign = "\n".join((SIGV4_ALGORITHM, amz_date, scope, request_hash))
+    key = signing_key(credentials.secret_key, amz_date[:8], region, service)
+    signature = binascii.hexlify(hmac_sha256(key, to_sign.encode("utf-8"))).decode("ascii")
+    authorization = "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+        SIGV4_ALGORITHM, credentials.access_key, scope, signed_names, signature)
+    return request, to_sign, signature, authorization
+
+
+def host_header(scheme, host, port):
+    """The Host value to send and sign: the port only when it is not the scheme's default."""
+    if ":" in host:
+        host = "[%s]" % host
+    default = "443" if scheme == "https" else "80"
+    return host if not port or port == default else "%s:%s" % (host, port)
+
+
+def sign_request(method, url, headers, body, credentials, region, service, now=None):
+    """Add Host, X-Amz-Date, X-Amz-Security-Token and Authorization to headers (a dict)."""
+    scheme, host, port, rest = split_url(url)
+    path, _, query = rest.partition("?")
+    amz_date = "%04d%02d%02dT%02d%02d%02dZ" % utc_fields(time.time() if now is None else now)
+    headers["Host"] = host_header(scheme, host, port)
+    headers["X-Amz-Date"] = amz_date
+    if credentials.token:
+        headers["X-Amz-Security-Token"] = credentials.token
+    headers["Authorization"] = sigv4_parts(method, path or "/", query, list(headers.items()), body,
+                                           credentials, region, service, amz_date)[3]
+    return headers
+
+
+# ============================================================================================
+# ES256 (ECDSA on P-256 with SHA-256, RFC 6979 nonces: the DPoP proof of an `aws login` refresh)
+# ============================================================================================
+
+# The NIST P-256 curve y^2 = x^3 - 3x + b over the prime field P, with base point G of prime order N.
+P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+P256_BYTES = 32
+
+
+def jacobian_double(point):
+    """2 * (X, Y, Z) in Jacobian coordinates (x = X/Z^2, y = Y/Z^3); Z = 0 is infinity."""
+    x, y, z = point
+    if not y or not z:
+        return (0, 1, 0)
+    p = P256_P
+    y2 = y * y % p
+    s = 4 * x * y2 % p
+    z2 = z * z % p
+    m = 3 * (x - z2) * (x + z2) % p  # a = -3
+    nx = (m * m - 2 * s) % p
+    return nx, (m * (s - nx) - 8 * y2 * y2) % p, 2 * y * z % p
+
+
+def jacobian_add(first, second):
+    """first + second in Jacobian coordinates."""
+    x1, y1, z1 = first
+    x2, y2, z2 = second
+    if not z1:
+        return second
+    if not z2:
+        return first
+    p = P256_P
+    z1z1, z2z2 = z1 * z1 % p, z2 * z2 % p
+    u1, u2 = x1 * z2z2 % p, x2 * z1z1 % p
+    s1, s2 = y1 * z2 * z2z2 % p, y2 * z1 * z1z1 % p
+    if u1 == u2:
+        return jacobian_double(first) if s1 == s2 else (0, 1, 0)
+    h, r = (u2 - u1) % p, (s2 - s1) % p
+    h2 = h * h % p
+    h3 = h * h2 % p
+    v = u1 * h2 % p
+    nx = (r * r - h3 - 2 * v) % p
+    return nx, (r * (v - nx) - s1 * h3) % p, h * z1 * z2 % p
+
+
+def p256_multiply(scalar, point=P256_G):
+    """scalar * point as affine (x, y); scalar in [1, N-1], so never the point at infinity."""
+    result, addend = (0, 1, 0), (point[0], point[1], 1)
+    while scalar:
+        if scalar & 1:
+            result = jacobian_add(result, addend)
+        addend = jacobian_double(addend)
+        scalar >>= 1
+    x, y, z = result
+    z_inverse = pow(z, P256_P - 2, P256_P)  # Fermat: P is prime (pow(z, -1, P) needs 3.8)
+    z_inverse2 = z_inverse * z_inverse % P256_P
+    return x * z_inverse2 % P256_P, y * z_inverse2 * z_inverse % P256_P
+
+
+def int_bytes(value, length=P256_BYTES):
+    return value.to_bytes(length, "big")
+
+
+def rfc6979_nonce(private_key, digest):
+    """The deterministic ECDSA nonce k of RFC 6979 section 3.2 for P-256 and HMAC-SHA256."""
+    x = int_bytes(private_key)
+    h1 = int_bytes(int.from_bytes(digest, "big") % P256_N)  # bits2octets: qlen = hlen = 256
+    v, k = b"\x01" * 32, b"\x00" * 32
+    k = hmac_sha256(k, v + b"\x00" + x + h1)
+    v = hmac_sha256(k, v)
+    k = hmac_sha256(k, v + b"\x01" + x + h1)
+    v = hmac_sha256(k, v)
+    while True:
+        v = hmac_sha256(k, v)
+        candidate = int.from_bytes(v, "big")
+        if 1 <= candidate < P256_N:
+            return candidate
+        k = hmac_sha256(k, v + b"\x00")
+        v = hmac_sha256(k, v)
+
+
+def es256_sign(private_key, message):
+    """The ES256 signature (r || s, 64 bytes, as JWS wants it) of message, deterministic."""
+    digest = sha256_digest(message)
+    e = int.from_bytes(digest, "big")
+    k = rfc6979_nonce(private_key, digest)
+    while True:
+        r = p256_multiply(k)[0] % P256_N
+        s = pow(k, P256_N - 2, P256_N) * (e + r * private_key) % P256_N
+        if r and s:
+            return int_bytes(r) + int_bytes(s)
+        k = k % (P256_N - 1) + 1  # unreachable in practice (probability 2^-256); stay in range
+
+
+def der_elements(data):
+    """The (tag, content) elements of DER bytes, in order; ValueError for malformed DER."""
+    elements, index = [], 0
+    while index < len(data):
+        if index + 2 > len(data):
+            raise ValueError("truncated DER")
+        tag, length = data[index], data[index + 1]
+        index += 2
+        if length & 0x80:
+            count = length & 0x7F
+            if not 1 <= count <= 3 or index + count > len(data):
+                raise ValueError("bad DER length")
+            length = int.from_bytes(data[index:index + count], "big")
+            index += count
+        if index + length > len(data):
+            raise ValueError("truncated DER")
+        elements.append((tag, data[index:index + length]))
+        index += length
+    return elements
+
+
+DER_SEQUENCE, DER_INTEGER, DER_OCTET_STRING = 0x30, 0x02, 0x04
+
+
+def ec_private_key(pem):
+    """The private scalar of a P-256 key in PEM: SEC1 "EC PRIVATE KEY" (what `aws login`
+    writes) or PKCS#8 "PRIVATE KEY". ValueError when it is neither or out of range."""
+    import binascii
+
+    body = "".join(line.strip() for line in pem.strip().splitlines() if not line.startswith("-----"))
+    try:
+        (tag, content), = der_elements(binascii.a2b_base64(body.encode("ascii")))
+    except (binascii.Error, UnicodeError):
+        raise ValueError("not base64")
+    if tag != DER_SEQUENCE:
+        raise ValueError("not a DER sequence")
+    fields = der_elements(content)
+    if len(fields) >= 3 and fields[1][0] == DER_SEQUENCE and fields[2][0] == DER_OCTET_STRING:  # PKCS#8
+        (tag, content), = der_elements(fields[2][1])
+        fields = der_elements(content)
+    if len(fields) < 2 or fields[0] != (DER_INTEGER, b"\x01") or fields[1][0] != DER_OCTET_STRING:
+        raise ValueError("not an EC private key")
+    scalar = int.from_bytes(fields[1][1], "big")
+    if not 1 <= scalar < P256_N:
+        raise ValueError("the private key is out of range")
+    return scalar
+
+
+def b64url(data):
+    """base64url without padding (JWS)."""
+    return b64(data).replace("+", "-").replace("/", "_").rstrip("=")
+
+
+def dpop_proof(private_key, url, now, jti):
+    """A DPoP proof (RFC 9449) for POST url: a JWT with the public key as jwk, signed ES256."""
+    x, y = p256_multiply(private_key)
+    header = {"typ": "dpop+jwt", "alg": "ES256",
+              "jwk": {"kty": "EC", "x": b64url(int_bytes(x)), "y": b64url(int_bytes(y)), "crv": "P-256"}}
+    payload = {"htm": "POST", "htu": url, "iat": int(now), "jti": jti}
+    signing_input = b64url(json_dumps(header)) + "." + b64url(json_dumps(payload))
+    return signing_input + "." + b64url(es256_sign(private_key, signing_input.encode("ascii")))
+
+
+# ============================================================================================
 # ECR API (GetAuthorizationToken, private and public)
 # ============================================================================================
 
@@ -3405,739 +4160,6 @@ def get_authorization_token(request, credentials):
     request.remember_secret(auth.password)
     request.remember_secret(token)
     return auth
-
-
-# ============================================================================================
-# CACHE DIRECTORY (the one rule for trusting it, and the one way to open files in it)
-# ============================================================================================
-#
-# The helper runs as root under the kubelet and as every user of a shared host, and its
-# cache holds tokens, role credentials and the bytecode the zipapp executes. Nothing in it
-# is used unless no other user could have put it there: every level of the path is a real
-# directory (or a symlink of root's or ours, followed) owned by root or us and writable by
-# nobody else unless it is sticky, and the cache directory itself is ours and 0700. When
-# the rule fails the helper runs uncached. build_zipapp.py copies the definitions the
-# bootstrap needs verbatim into it, so the bytecode is checked by this same code.
-
-# A path that needs more symlinks than this (the kernel's own limit) is a loop.
-MAX_SYMLINKS = 40
-WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
-OPEN_TO_OTHERS = 0o077
-PRIVATE_DIRECTORY_MODE = 0o700
-# Never follow a symlink in the last step, never block on a FIFO; on Windows binary mode (os.open
-# defaults to text there: a \n written becomes \r\n, and a read stops at the first \x1a).
-SAFE_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-BYTECODE_DIRECTORY = "pycache"
-MAX_BYTECODE_BYTES = 16 * 1024 * 1024
-PRIVATE_FILE_MODE = 0o600
-# A temp file this old was left by a killed writer (a live one renames it within a second).
-STALE_TEMP_SECONDS = 300
-
-
-class UntrustedFile(OSError):
-    """A file in the cache directory that another user could have written, or that is not a
-    plain file (a FIFO, a device, a hard link): ignored when read, replaced when written."""
-
-
-def cache_directory(env):
-    """$AWS_ECR_CACHE_DIR or ~/.ecr; None when there is no home to put it in."""
-    directory = env.get("AWS_ECR_CACHE_DIR", "")
-    if directory:
-        return expand_home(directory, env)
-    home = home_directory(env)
-    return os.path.join(home, ".ecr") if home else None
-
-
-def effective_uid():
-    """Our uid, or None where files have no POSIX owner (Windows: ACLs guard the profile)."""
-    return os.geteuid() if hasattr(os, "geteuid") else None
-
-
-def make_private_level(path):
-    """mkdir path as 0700, whatever the umask took away. One that a concurrent helper made
-    a moment ago is left as it is, to the checks that follow (else that helper's burst
-    partners would each run without the cache, and make a token call of their own)."""
-    try:
-        os.mkdir(path, PRIVATE_DIRECTORY_MODE)
-    except FileExistsError:
-        return
-    os.chmod(path, PRIVATE_DIRECTORY_MODE)
-
-
-def level_problem(path, info, uid, last):
-    """Why one level of the path (its lstat info) lets another user in, or None: a level on
-    the way must be a directory of ours or root's that nobody else may write unless it is
-    sticky; the last one (the directory itself) must be ours and 0700."""
-    if stat.S_ISLNK(info.st_mode):
-        return "%s is a symlink of uid %d (only yours or root's are followed, %d at most)" % (
-            path, info.st_uid, MAX_SYMLINKS)
-    if not stat.S_ISDIR(info.st_mode):
-        return "%s is not a directory" % path
-    if uid is None:
-        return None
-    if info.st_uid != uid and (last or info.st_uid != 0):
-        return "%s belongs to uid %d, not to you (uid %d%s)" % (path, info.st_uid, uid, "" if last else ") or root (")
-    if last and info.st_mode & OPEN_TO_OTHERS:
-        return "%s is open to other users (mode %04o, not 0700)" % (path, stat.S_IMODE(info.st_mode))
-    if info.st_mode & WRITABLE_BY_OTHERS and not info.st_mode & stat.S_ISVTX:
-        return "%s is writable by other users (mode %04o)" % (path, stat.S_IMODE(info.st_mode))
-    return None
-
-
-def path_levels(path):
-    """(the root of path, the names below it as a stack: the first one last)."""
-    drive, rest = os.path.splitdrive(path)
-    return drive + os.sep, [name for name in reversed(rest.replace(os.sep, "/").split("/")) if name not in ("", ".")]
-
-
-def directory_problem(path, create=False):
-    """None when no other user can change what is in directory path (the trust rule above),
-    else why not, in one phrase. The walk goes from / with lstat, following symlinks of ours
-    or root's; with create, missing levels are made 0700 one by one."""
-    if not os.path.isabs(path):
-        return "%s is not an absolute path" % path
-    uid, links = effective_uid(), 0
-    current, names = path_levels(path)
-    try:
-        while True:
-            try:
-                info = os.lstat(current)
-            except FileNotFoundError:
-                if not create:
-                    return "%s does not exist yet" % current
-                make_private_level(current)
-                info = os.lstat(current)
-            if stat.S_ISLNK(info.st_mode) and info.st_uid in (uid, 0) and links < MAX_SYMLINKS:
-                links += 1
-                target = os.readlink(current)
-                root, more = path_levels(target)
-                names.extend(more)
-                current = root if os.path.isabs(target) else os.path.dirname(current)
-                continue
-            problem = level_problem(current, info, uid, not names)
-            if problem or not names:
-                return problem
-            name = names.pop()
-            current = os.path.dirname(current) if name == ".." else os.path.join(current, name)
-    except OSError as error:
-        return "cannot use %s: %s" % (current, error.strerror or error)
-
-
-def subdirectory_problem(path, create=False):
-    """directory_problem for a directory inside one that passed it: only this level is looked at."""
-    try:
-        if create and not os.path.lexists(path):
-            make_private_level(path)
-        return level_problem(path, os.lstat(path), effective_uid(), True)
-    except OSError as error:
-        return "cannot use %s: %s" % (path, error.strerror or error)
-
-
-def is_private_file(info):
-    """A plain file with one name, owned by us (or root), that nobody else may write. Where
-    files have no POSIX owner (uid None: Windows) only the first two are checked: the mode
-    bits there say nothing about other users (every writable file shows 0666), and the
-    profile's ACLs keep them out, as for the AWS CLI's and Docker's own files."""
-    uid = effective_uid()
-    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1 and (
-        uid is None or info.st_uid in (uid, 0) and not info.st_mode & WRITABLE_BY_OTHERS)
-
-
-def read_private_file(path, limit):
-    """The content of a private file (is_private_file) of at most limit bytes. OSError when
-    it is missing or unreadable, UntrustedFile when it is anything else."""
-    descriptor = os.open(path, os.O_RDONLY | SAFE_OPEN_FLAGS)
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(descriptor)
-        if not is_private_file(info):
-            raise UntrustedFile("%s is not a private file of yours" % path)
-        if info.st_size > limit:
-            raise UntrustedFile("%s is larger than %d bytes" % (path, limit))
-        return handle.read(info.st_size + 1)  # not limit + 1: a buffer that big costs 0.2 ms
-
-
-def read_json_file(path, limit, private=False):
-    """The JSON value of a file of at most limit bytes: every JSON file the helper reads comes
-    through here. private: only a private file of ours, opened as read_private_file does (no
-    symlink in the last step, no blocking on a FIFO, checked with fstat). OSError when it is
-    missing or unreadable (UntrustedFile: not private), ValueError when too big or not JSON."""
-    if private:
-        data = read_private_file(path, limit)
-    else:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError("%s is larger than %d bytes" % (path, limit))
-    return json_loads(data)
-
-
-def open_private_writable(path, flags):
-    """A descriptor, opened with flags, of the private file at path (made if missing).
-    Anything else there (a symlink, a FIFO, a hard link, another user's file) is removed and
-    a fresh file made in its place with O_EXCL, which nothing can redirect."""
-    try:
-        descriptor = os.open(path, flags | os.O_CREAT | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
-    except OSError:
-        pass
-    else:
-        if is_private_file(os.fstat(descriptor)):
-            return descriptor
-        os.close(descriptor)
-    os.unlink(path)
-    return os.open(path, flags | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
-
-
-def save_bytecode(env, name, data):
-    """For the zipapp's bootstrap: keep freshly compiled code in <cache dir>/pycache/<name>
-    when the trust rule allows; if it cannot, the next start compiles again."""
-    directory = Context(env).cache_subdirectory(BYTECODE_DIRECTORY)
-    if directory is not None:
-        try:
-            write_private_file(os.path.join(directory, name), data)
-        except OSError:
-            pass
-
-
-def remove_stale_temp_files(path, now):
-    """Delete <path>.*.tmp files last written before now - STALE_TEMP_SECONDS: a writer killed
-    between writing one (it may hold a token) and renaming it never comes back for it."""
-    directory, name = os.path.split(path)
-    try:
-        names = os.listdir(directory or ".")
-    except OSError:
-        return
-    for entry in names:
-        if entry.startswith(name + ".") and entry.endswith(".tmp"):
-            try:
-                if os.lstat(os.path.join(directory, entry)).st_mtime < now - STALE_TEMP_SECONDS:
-                    os.unlink(os.path.join(directory, entry))
-            except OSError:
-                pass
-
-
-# ============================================================================================
-# TOKEN CACHE (the Go helper's cache.json v1.0: same schema, same keys for static keys)
-# ============================================================================================
-
-CACHE_VERSION = "1.0"
-CACHE_FILE = "cache.json"
-LOCK_FILE = "cache.json.lock"
-# The last failed fetch (key, time, reason): helpers that waited on the lock during it fail at
-# once with the same reason instead of each retrying for up to 30 s in turn.
-FAILURE_FILE = "cache.json.failure"
-# How far ahead of our clock a failure record may be dated: another helper's clock read.
-CLOCK_SLACK_SECONDS = 5.0
-# How often a waiting helper tries the lock: in a burst of pulls each waiter answers within this
-# of the token being cached; a try is one system call.
-LOCK_POLL_SECONDS = 0.005
-# cache.json holds a few KiB per registry; a file past this is damaged, and is rewritten.
-MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024
-# md5(b"").digest(): the Go helper's legacy key "checksum" appended it to the raw key id.
-MD5_OF_NOTHING = b"\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04\xe9\x80\x09\x98\xec\xf8\x42\x7e"
-# Sources other than static keys are keyed on this prefix + their identity, so their keys can
-# never collide with an access key id's.
-SOURCE_KEY_PREFIX = "ecr-login-source:"
-
-
-def b64(data):
-    import binascii
-
-    return binascii.b2a_base64(data).decode("ascii").rstrip("\n")
-
-
-def go_fips_mode(env):
-    """GODEBUG=fips140=on|only: the Go helper then neither builds nor reads its legacy MD5-era
-    keys, and neither do we, so both helpers agree on what such a cache holds."""
-    settings = [item.strip() for item in env.get("GODEBUG", "").split(",")]
-    return "fips140=on" in settings or "fips140=only" in settings
-
-
-def cache_keys(registry, source, legacy=True):
-    """The cache keys to look under, the first being the one to write. Static keys use the Go
-    helper's key (and, when legacy, its old key as a read fallback); other sources their identity."""
-    identity = source.identity()
-    static = isinstance(source, StaticSource)
-    checksum = b64(sha256_digest((identity if static else SOURCE_KEY_PREFIX + identity).encode("utf-8")))
-    if registry.is_public:
-        keys = ["ecr-public-" + checksum]
-    else:
-        keys = ["%s-%s-%s" % (registry.region, checksum, registry.account)]
-    if static and legacy:
-        old_checksum = b64(identity.encode("utf-8") + MD5_OF_NOTHING)
-        keys.append("ecr-public-" + old_checksum if registry.is_public else
-                    "%s-%s-%s" % (registry.region, old_checksum, registry.account))
-    return keys
-
-
-def fresh_until(requested, token_expires, valid_until):
-    """The end of a cached token's freshness: the Go helper's half-life rule (refresh once half
-    the token's own life has passed), and never within EXPIRY_MARGIN_SECONDS of the time it
-    stops working (its expiry, or its credentials' when earlier), which Go would still hand out."""
-    return min(token_expires - (token_expires - requested) / 2, valid_until - EXPIRY_MARGIN_SECONDS)
-
-
-class CacheEntry:
-    """One registry's entry in cache.json (the Go helper's AuthEntry): the only code that knows
-    its fields. The JSON object is kept whole, so what a Go helper wrote survives our rewrites."""
-
-    def __init__(self, document):
-        self.document = document
-        self.parsed = None
-
-    @classmethod
-    def from_json(cls, document):
-        """The entry for a value of the Registries map; None when it is not an object."""
-        return cls(document) if isinstance(document, dict) else None
-
-    @classmethod
-    def for_token(cls, auth, service):
-        """The entry for a new token. ExpiresAt is the earlier of ECR's expiresAt and the expiry
-        of the credentials that minted the token, so the Go helper reading the file never serves
-        it past either; ECR's own expiry, when later, is kept in TokenExpiresAt (which Go
-        ignores) for the half-life rule."""
-        document = {
-            "AuthorizationToken": auth.token,
-            "RequestedAt": format_go_time(now_ns()),
-            "ExpiresAt": format_expiry(auth.valid_until),
-            "ProxyEndpoint": auth.proxy_endpoint,
-            "Service": service,
-        }
-        if auth.limited_by_credentials:
-            document["TokenExpiresAt"] = format_expiry(auth.expires_at)
-        return cls(document)
-
-    def to_json(self):
-        document = dict(self.document)
-        document.setdefault("Service", "ecr")  # entries of Go helpers before v0.5.0
-        return document
-
-    @property
-    def expires_text(self):
-        return self.document.get("ExpiresAt")
-
-    def token(self):
-        """(AuthToken, requested at), or (None, None) when the entry is unreadable."""
-        if self.parsed is None:
-            self.parsed = None, None
-            try:
-                requested = parse_timestamp(self.document.get("RequestedAt"))
-                valid_until = parse_timestamp(self.expires_text)
-                token_expires = valid_until
-                if "TokenExpiresAt" in self.document:
-                    token_expires = max(valid_until, parse_timestamp(self.document["TokenExpiresAt"]))
-                credentials_expiry = valid_until if token_expires > valid_until else None
-                self.parsed = AuthToken(self.document["AuthorizationToken"], token_expires,
-                                        self.document.get("ProxyEndpoint") or "", credentials_expiry), requested
-            except (KeyError, TypeError, ValueError, AWSError):
-                pass
-        return self.parsed
-
-    @property
-    def auth(self):
-        """The AuthToken, or None when the entry is unreadable."""
-        return self.token()[0]
-
-    def is_fresh(self, now):
-        """Readable and, by the half-life rule (fresh_until), still to be served from the cache."""
-        auth, requested = self.token()
-        return auth is not None and now < auth.fresh_until(requested)
-
-    def is_unexpired(self, now):
-        """ExpiresAt is more than EXPIRY_MARGIN_SECONDS away (the Go helper's IsValid, with our margin)."""
-        try:
-            return now < parse_timestamp(self.expires_text) - EXPIRY_MARGIN_SECONDS
-        except ValueError:
-            return False
-
-
-def write_private_file(path, data, durable=True):
-    """Write a file readable by its owner only, atomically: a fresh temp file beside it (O_EXCL,
-    never through a symlink), renamed over whatever was there. A missing directory is made
-    private (make_private_directory); temp files a killed writer left there are removed.
-    durable=False skips the fsync (milliseconds of disk latency on every cold get) for what
-    can be fetched again: a crash then leaves at worst a damaged cache file, which is ignored
-    and rewritten."""
-    directory = os.path.dirname(path)
-    if directory:
-        make_private_directory(directory)
-    temp = "%s.%d.%d.tmp" % (path, os.getpid(), now_ns() % 10 ** 9)
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | SAFE_OPEN_FLAGS, PRIVATE_FILE_MODE)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-            written_at = os.fstat(handle.fileno()).st_mtime  # the file system's clock, as for the others
-        replace_file(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    remove_stale_temp_files(path, written_at)
-
-
-REPLACE_RETRY_SECONDS = 1.0  # a reader or a virus scanner holds a file open only briefly
-REPLACE_RETRY_PAUSE = 0.02
-
-
-def replace_file(source, target, windows=None):
-    """os.replace; on Windows retried for a moment while another process has the target open,
-    which Windows refuses (a sharing violation) where POSIX would just rename."""
-    deadline = time.time() + REPLACE_RETRY_SECONDS
-    while True:
-        try:
-            return os.replace(source, target)
-        except PermissionError:
-            if not ((os.name == "nt") if windows is None else windows) or time.time() >= deadline:
-                raise
-            time.sleep(REPLACE_RETRY_PAUSE)
-
-
-def make_private_directory(path):
-    """Create a directory, and any missing parents, as 0700 (os.makedirs would give parents
-    the umask's mode); an existing directory is left as it is."""
-    if os.path.isdir(path):
-        return
-    parent = os.path.dirname(path)
-    if parent and parent != path:
-        make_private_directory(parent)
-    make_private_level(path)
-    if not os.path.isdir(path):
-        raise NotADirectoryError("%s is not a directory" % path)
-
-
-class TokenCache:
-    """cache.json in the cache directory. Reads never lock (writes are atomic renames); a
-    miss takes the lock file so that concurrent gets make one GetAuthorizationToken call."""
-
-    enabled = True
-
-    def __init__(self, directory, log, legacy_keys=True):
-        self.directory = directory
-        self.path = os.path.join(directory, CACHE_FILE)
-        self.log = log
-        self.legacy_keys = legacy_keys
-        self.registries = None  # the map as last read, and (after a second read) the file's stat then
-        self.read_as = None
-
-    def slot(self, registry, source):
-        return CacheSlot(self, cache_keys(registry, source, self.legacy_keys))
-
-    def entries(self):
-        return [entry for entry in map(CacheEntry.from_json, self.load().values()) if entry is not None]
-
-    def load(self):
-        """The registries map; {} when the file is missing, unreadable or damaged. The first
-        read is unconditional (the warm path pays for nothing more); later ones stat the file
-        and read it again only when it has changed since."""
-        if self.registries is not None:
-            try:
-                state = file_state(os.stat(self.path))
-            except OSError:
-                state = None
-            if state is not None and state == self.read_as:
-                return self.registries
-            self.read_as = state
-        self.registries = self.read()
-        return self.registries
-
-    def read(self):
-        try:
-            document = read_json_file(self.path, MAX_CACHE_FILE_BYTES, private=True)
-        except OSError as error:
-            if getattr(error, "errno", None) != 2:
-                self.log.info("ignoring the token cache: %s" % (error.strerror or error))
-            return {}
-        except ValueError:
-            document = None
-        if not isinstance(document, dict) or not isinstance(document.get("Registries"), dict) \
-                or document.get("Version") != CACHE_VERSION:
-            self.log.info("ignoring the token cache %s: not a version %s cache; it will be rewritten" % (
-                self.path, CACHE_VERSION))
-            return {}
-        return document["Registries"]
-
-    def store(self, key, entry, now):
-        """Add an entry, dropping expired ones; write it as Go's MarshalIndent would."""
-        entries = ((name, CacheEntry.from_json(value)) for name, value in self.load().items())
-        kept = dict((name, old) for name, old in entries if old is not None and old.is_unexpired(now))
-        kept[key] = entry
-        document = {"Registries": dict((name, kept[name].to_json()) for name in sorted(kept)),
-                    "Version": CACHE_VERSION}
-        write_private_file(self.path, json_dumps(document, indent=2), durable=False)
-        self.registries = None
-
-    def lock(self, timeout):
-        self.log.debug("taking the cache lock")
-        return FileLock(os.path.join(self.directory, LOCK_FILE), timeout, self.log)
-
-
-def file_state(info):
-    """What changes whenever a file is replaced or rewritten (cache.json is always renamed into place)."""
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-class CacheSlot:
-    """One registry's place in the cache for one credential source (the Go helper's
-    CredentialsCache): it owns the keys, the first being the one written."""
-
-    def __init__(self, cache, keys):
-        self.cache = cache
-        self.keys = keys
-
-    def get(self):
-        """The first entry stored under one of the keys, or None."""
-        registries = self.cache.load()
-        for key in self.keys:
-            entry = CacheEntry.from_json(registries.get(key))
-            if entry is not None:
-                return entry
-        return None
-
-    def put(self, entry):
-        """Store a freshly fetched token's entry and forget the last failure; a cache that
-        cannot be written is logged and skipped."""
-        self.clear_failure()
-        try:
-            self.cache.store(self.keys[0], entry, time.time())
-        except OSError as error:
-            self.cache.log.info("could not save the token cache %s: %s" % (self.cache.path, error.strerror or error))
-
-    def lock(self, timeout):
-        return self.cache.lock(timeout)
-
-    @property
-    def failure_path(self):
-        return os.path.join(self.cache.directory, FAILURE_FILE)
-
-    def record_failure(self, reason):
-        """Note why a fetch failed (a non-secret reason), for helpers waiting on the lock."""
-        try:
-            write_private_file(self.failure_path, json_dumps(
-                {"Key": self.keys[0], "At": time.time(), "Reason": reason}), durable=False)
-        except OSError:
-            pass
-
-    def failure_since(self, since):
-        """The reason a fetch for this slot failed while we waited (after `since`), or None. A
-        record from the future was written under a clock that has since been put right: ignored."""
-        try:
-            document = read_json_file(self.failure_path, MAX_RESPONSE_BYTES, private=True)
-            if document.get("Key") == self.keys[0] and \
-                    since <= float(document.get("At")) <= time.time() + CLOCK_SLACK_SECONDS:
-                return str(document.get("Reason"))
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass
-        return None
-
-    def clear_failure(self):
-        try:
-            os.unlink(self.failure_path)
-        except OSError:
-            pass
-
-
-class NoTokenCache:
-    """The token cache when there is none (AWS_ECR_DISABLE_CACHE, or no trusted cache
-    directory), and its only slot: every get misses, nothing is kept, the lock is no lock."""
-
-    enabled = False
-
-    def slot(self, registry, source):
-        return self
-
-    def entries(self):
-        return []
-
-    def get(self):
-        return None
-
-    def put(self, entry):
-        pass
-
-    def record_failure(self, reason):
-        pass
-
-    def failure_since(self, since):
-        return None
-
-    def lock(self, timeout):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-
-class FileLock:
-    """An exclusive OS lock on a file (fcntl on POSIX, msvcrt on Windows). If it cannot be
-    had within the timeout, or the directory cannot hold a lock file, the caller goes on
-    without it: a duplicate token call is better than a failed pull."""
-
-    def __init__(self, path, timeout, log):
-        self.path = path
-        self.timeout = timeout
-        self.log = log
-        self.descriptor = None
-
-    def __enter__(self):
-        try:
-            self.descriptor = open_private_writable(self.path, os.O_RDWR)
-            deadline = time.time() + self.timeout
-            while not self.try_lock():
-                if time.time() >= deadline:
-                    self.log.warning("gave up waiting %gs for the cache lock %s" % (self.timeout, self.path))
-                    self.release()
-                    break
-                time.sleep(LOCK_POLL_SECONDS)
-        except OSError as error:  # e.g. ENOLCK, EOPNOTSUPP: NFS, SMB and some FUSE mounts have no locks
-            self.log.info("working without the cache lock %s: %s" % (self.path, error.strerror or error))
-            self.release()
-        return self
-
-    def try_lock(self):
-        """True once the lock is ours, False while another process holds it; OSError when this
-        file system cannot lock at all."""
-        try:
-            if os.name == "nt":
-                import msvcrt
-
-                msvcrt.locking(self.descriptor, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except (BlockingIOError, PermissionError):  # EWOULDBLOCK (flock), EACCES (msvcrt): held
-            return False
-
-    def __exit__(self, *exc_info):
-        if self.descriptor is not None and os.name == "nt":
-            import msvcrt
-
-            try:
-                msvcrt.locking(self.descriptor, msvcrt.LK_UNLCK, 1)
-            except OSError:
-                pass
-        self.release()
-        return False
-
-    def release(self):
-        if self.descriptor is not None:
-            os.close(self.descriptor)  # closing releases an flock
-            self.descriptor = None
-
-
-# ============================================================================================
-# LOG (<cache dir>/log/ecr-login.log: one line per event, capped, never a secret)
-# ============================================================================================
-
-LOG_DIRECTORY = "log"
-LOG_FILE_NAME = "ecr-login.log"
-LOG_OFF_VALUES = ("off", "none", "/dev/null")
-
-
-class Log:
-    """Appends 'time=... level=... msg="..."' lines. Secrets the run has seen are masked
-    before anything is written, as a last guard behind messages that never include them.
-    The default file is used only in a cache directory that passes the trust rule
-    (cache_subdirectory: a function of a subdirectory's name giving its path or None)."""
-
-    def __init__(self, env, secrets, cache_subdirectory):
-        self.secrets = secrets
-        self.cache_subdirectory = cache_subdirectory
-        self.problems = []  # malformed log settings, replaced by their defaults
-        self.level = LOG_LEVELS[log_setting("log_level", env, self.problems)]
-        self.max_bytes = log_setting("log_max_bytes", env, self.problems)
-        path = setting("log_file", env).strip()
-        self.in_cache = not path
-        self.checked = not self.in_cache
-        if path.lower() in LOG_OFF_VALUES:
-            self.path = None
-        elif path:
-            self.path = expand_home(path, env)
-        else:
-            directory = cache_directory(env)
-            self.path = os.path.join(directory, LOG_DIRECTORY, LOG_FILE_NAME) if directory else None
-
-    def usable_path(self):
-        """The file lines go to, or None: no log, or a default one in an untrusted cache."""
-        if not self.checked:
-            self.checked = True
-            if self.path is not None and self.cache_subdirectory(LOG_DIRECTORY) is None:
-                self.path = None
-        return self.path
-
-    def debug(self, message):
-        self.write("debug", message)
-
-    def info(self, message):
-        self.write("info", message)
-
-    def warning(self, message):
-        self.write("warning", message)
-
-    def error(self, message):
-        self.write("error", message)
-
-    def write(self, level, message):
-        if LOG_LEVELS[level] < self.level or self.usable_path() is None:
-            return
-        try:  # the line is made in here too: nothing about a log line may stop a pull
-            # Messages quote files and endpoint answers: as a JSON string with $ and ` escaped
-            # too, a line stays inert even if it ever lands in a shell's dotfile.
-            text = json_string(redact(message, self.secrets)).replace("$", "\\u0024").replace("`", "\\u0060")
-            line = 'time="%s" level=%s pid=%d msg=%s\n' % (
-                format_go_time(now_ns() // 10 ** 9 * 10 ** 9), level, os.getpid(), text)
-            if not self.in_cache:
-                make_private_directory(os.path.dirname(self.path))
-            with os.fdopen(self.open_for_append(), "ab") as handle:
-                handle.write(line.encode("utf-8", "replace"))
-        except Exception:
-            self.path = None
-
-    def open_for_append(self):
-        """A descriptor at the end of the log, which moves to .1 first once it is too big."""
-        descriptor = open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
-        if os.fstat(descriptor).st_size < self.max_bytes:
-            return descriptor
-        os.close(descriptor)
-        replace_file(self.path, self.path + ".1")
-        return open_private_writable(self.path, os.O_WRONLY | os.O_APPEND)
-
-
-def redact(text, secrets):
-    """text with every known secret, and the user info of every URL, replaced by ****."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "****")
-    return mask_userinfo(text)
-
-
-# Where the authority of a URL quoted in a message ends.
-AUTHORITY_ENDS = frozenset("/?#\\ \t\r\n\"'<>()[]{},;")
-
-
-def mask_userinfo(text):
-    """text with the user info of each URL in it (scheme://user:password@host: proxy and
-    endpoint URLs may carry a password) replaced by ****."""
-    if "@" not in text:
-        return text
-    parts = text.split("://")
-    for index in range(1, len(parts)):
-        part = parts[index]
-        end = 0
-        while end < len(part) and part[end] not in AUTHORITY_ENDS:
-            end += 1
-        at = part.rfind("@", 0, end)
-        if at >= 0:
-            parts[index] = "****" + part[at:]
-    return "://".join(parts)
 
 
 # ============================================================================================
@@ -4294,45 +4316,10 @@ def fetch_token(request, source, stale_entry):
 
 
 # ============================================================================================
-# CLI (the docker credential-helper protocol, and the banner/usage of the Go helper)
+# COMMANDS (what Docker, the kubelet and people run: one sub-banner each, main last)
 # ============================================================================================
 
-HELP = """\
-%(program)s %(version)s: Amazon ECR credentials for Docker, Podman, skopeo, buildah and BuildKit.
-
-Start here (checks your AWS credentials and Docker's config, and tries to get a token):
-  %(program)s doctor 123456789012.dkr.ecr.us-west-2.amazonaws.com
-
-Docker runs this helper; you normally do not. Route your ECR registries to it in
-~/.docker/config.json (%(program)s configure REGISTRY writes this for you):
-  {"credHelpers": {"123456789012.dkr.ecr.us-west-2.amazonaws.com": "ecr-login"}}
-
-Commands (each has -h):
-  doctor [REGISTRY]           explain the setup and try to get a token (never shows it)
-  configure REGISTRY...       add credHelpers entries to Docker's config (--profile, --remove,
-                              --fallback NAME to make ecr-login the credsStore for every registry)
-  get-login-password REGISTRY print only the password, for  | docker login -u AWS --password-stdin
-  get-login-password --region R [--profile P]   the same for your own account's registry in R
-  kubelet                     kubelet image credential provider (also as ecr-credential-provider)
-  -v, --version               the version banner
-
-The docker credential-helper protocol (stdin and stdout, as Docker calls it):
-  get     read a registry URL, print {"ServerURL","Username","Secret"}
-  list    print the registries in the cache and those routed here, as {"https://host": "AWS"}
-  store   refused (ECR tokens are temporary), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
-  erase   likewise
-  version print the version
-
-Settings people need most:
-  AWS_PROFILE                    the AWS profile (or install a copy named %(program)s-PROFILE)
-  AWS_ECR_LOG_LEVEL              debug, info (default), warning, error or off;
-                                 the log is ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE)
-  AWS_ECR_IGNORE_CREDS_STORAGE   true: docker login/logout succeed and store nothing
-  AWS_ECR_FALLBACK_HELPER        NAME: docker-credential-NAME serves every registry that is not ECR
-See the README for the rest.
-"""
-SEE_HELP = "%s: run '%s --help' for the commands\n" % (PROGRAM, PROGRAM)
-
+# ---- the docker protocol (get, store, erase, list, version on stdin and stdout) --------------
 
 def read_input(data):
     """Protocol input (bytes): lines joined without a separator and trimmed, as the Go helper
@@ -4631,6 +4618,8 @@ def action_version(ctx, streams):
     return 0
 
 
+# ---- kubelet (the image credential provider: a request on stdin, a response on stdout) -------
+
 def format_go_duration(seconds):
     """A whole number of seconds as Go's time.Duration.String() writes it: 6h0m0s, 59m59s, 0s."""
     seconds = max(0, int(seconds))
@@ -4760,38 +4749,7 @@ def action_kubelet(ctx, streams, args):
     return 0
 
 
-class UsageError(HelperError):
-    """Arguments a command does not take: exit 2, with the reason and the command's usage."""
-
-
-class HelpRequest(Exception):
-    """-h or --help given to a command: its usage on stdout, exit 0."""
-
-
-def parse_args(args, flags=(), valued=()):
-    """(options, operands) of a command's arguments; options maps each flag given to True and
-    each valued option ("--name value" or "--name=value") to its value. -h/--help raise
-    HelpRequest; an unknown option, or one without its value, is a UsageError naming it."""
-    options, operands, rest = {}, [], list(args)
-    while rest:
-        arg = rest.pop(0)
-        name, equals, value = arg.partition("=")
-        if arg in ("-h", "--help"):
-            raise HelpRequest()
-        if arg in flags:
-            options[arg] = True
-        elif name in valued:
-            if not equals:
-                if not rest:
-                    raise UsageError("%s needs a value" % arg)
-                value = rest.pop(0)
-            options[name] = value
-        elif arg.startswith("-"):
-            raise UsageError("unknown option %s" % arg[:60])
-        else:
-            operands.append(arg)
-    return options, operands
-
+# ---- get-login-password (only the password, for docker login --password-stdin) ---------------
 
 GET_LOGIN_PASSWORD_USAGE = """\
 usage: %(program)s get-login-password [--profile PROFILE] (REGISTRY | --region REGION)
@@ -4827,6 +4785,8 @@ def action_get_login_password(ctx, streams, args):
     streams.out(auth.password + "\n")
     return 0
 
+
+# ---- configure (routing registries to this helper in Docker's config.json) -------------------
 
 DOCKER_HELPER_NAME = "ecr-login"
 CONFIGURE_USAGE = """\
@@ -5102,6 +5062,16 @@ def action_configure(ctx, streams, args):
     return 0
 
 
+# ---- doctor (what the helper would use and why, and a token tried; never a secret shown) -----
+
+DOCTOR_USAGE = """\
+usage: %s doctor [--no-cache] [REGISTRY]
+Explains which AWS credentials, profile, cache and log the helper uses and, given a registry,
+whether Docker will run this helper for it, and tries to get a token (never printing it or a
+secret). The token comes from the cache when it holds a fresh one; --no-cache asks AWS.
+The exit status is 0 when a token was had.
+""" % PROGRAM
+
 NEWCOMER_ADVICE = """\
 No AWS credentials are configured for this user. Pick one:
   - keys:     aws configure   (writes ~/.aws/credentials), or export AWS_ACCESS_KEY_ID and
@@ -5352,6 +5322,78 @@ def looks_like_ec2():
     return False
 
 
+# ---- main (the program's name picks a role; the commands, their arguments, the entry point) --
+
+HELP = """\
+%(program)s %(version)s: Amazon ECR credentials for Docker, Podman, skopeo, buildah and BuildKit.
+
+Start here (checks your AWS credentials and Docker's config, and tries to get a token):
+  %(program)s doctor 123456789012.dkr.ecr.us-west-2.amazonaws.com
+
+Docker runs this helper; you normally do not. Route your ECR registries to it in
+~/.docker/config.json (%(program)s configure REGISTRY writes this for you):
+  {"credHelpers": {"123456789012.dkr.ecr.us-west-2.amazonaws.com": "ecr-login"}}
+
+Commands (each has -h):
+  doctor [REGISTRY]           explain the setup and try to get a token (never shows it)
+  configure REGISTRY...       add credHelpers entries to Docker's config (--profile, --remove,
+                              --fallback NAME to make ecr-login the credsStore for every registry)
+  get-login-password REGISTRY print only the password, for  | docker login -u AWS --password-stdin
+  get-login-password --region R [--profile P]   the same for your own account's registry in R
+  kubelet                     kubelet image credential provider (also as ecr-credential-provider)
+  -v, --version               the version banner
+
+The docker credential-helper protocol (stdin and stdout, as Docker calls it):
+  get     read a registry URL, print {"ServerURL","Username","Secret"}
+  list    print the registries in the cache and those routed here, as {"https://host": "AWS"}
+  store   refused (ECR tokens are temporary), or a no-op with AWS_ECR_IGNORE_CREDS_STORAGE=true
+  erase   likewise
+  version print the version
+
+Settings people need most:
+  AWS_PROFILE                    the AWS profile (or install a copy named %(program)s-PROFILE)
+  AWS_ECR_LOG_LEVEL              debug, info (default), warning, error or off;
+                                 the log is ~/.ecr/log/ecr-login.log (AWS_ECR_LOG_FILE)
+  AWS_ECR_IGNORE_CREDS_STORAGE   true: docker login/logout succeed and store nothing
+  AWS_ECR_FALLBACK_HELPER        NAME: docker-credential-NAME serves every registry that is not ECR
+See the README for the rest.
+"""
+SEE_HELP = "%s: run '%s --help' for the commands\n" % (PROGRAM, PROGRAM)
+
+
+class UsageError(HelperError):
+    """Arguments a command does not take: exit 2, with the reason and the command's usage."""
+
+
+class HelpRequest(Exception):
+    """-h or --help given to a command: its usage on stdout, exit 0."""
+
+
+def parse_args(args, flags=(), valued=()):
+    """(options, operands) of a command's arguments; options maps each flag given to True and
+    each valued option ("--name value" or "--name=value") to its value. -h/--help raise
+    HelpRequest; an unknown option, or one without its value, is a UsageError naming it."""
+    options, operands, rest = {}, [], list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, equals, value = arg.partition("=")
+        if arg in ("-h", "--help"):
+            raise HelpRequest()
+        if arg in flags:
+            options[arg] = True
+        elif name in valued:
+            if not equals:
+                if not rest:
+                    raise UsageError("%s needs a value" % arg)
+                value = rest.pop(0)
+            options[name] = value
+        elif arg.startswith("-"):
+            raise UsageError("unknown option %s" % arg[:60])
+        else:
+            operands.append(arg)
+    return options, operands
+
+
 ACTIONS = {
     "get": action_get,
     "store": action_store,
@@ -5359,13 +5401,7 @@ ACTIONS = {
     "list": action_list,
     "version": action_version,
 }
-DOCTOR_USAGE = """\
-usage: %s doctor [--no-cache] [REGISTRY]
-Explains which AWS credentials, profile, cache and log the helper uses and, given a registry,
-whether Docker will run this helper for it, and tries to get a token (never printing it or a
-secret). The token comes from the cache when it holds a fresh one; --no-cache asks AWS.
-The exit status is 0 when a token was had.
-""" % PROGRAM
+
 # Commands beyond the docker protocol, with their usage; they take arguments.
 COMMANDS = {
     "kubelet": (action_kubelet, "usage: %s kubelet  (reads a CredentialProviderRequest on stdin)\n" % PROGRAM),
