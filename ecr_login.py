@@ -159,7 +159,7 @@ LOG_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "off": 100}
 
 def setting(name, env, profile=None):
     """The value of a setting (SETTINGS) in env, else in profile (a mapping), else its default.
-    ConfigError names a malformed one; a log setting's falls back to the default (log_setting)."""
+    ConfigError names a malformed one; a log setting's falls back to the default (Log.setting)."""
     variable, key, kind, default, minimum = SETTINGS[name]
     raw = env.get(variable, "")
     if key and not raw.strip():
@@ -191,15 +191,6 @@ def setting(name, env, profile=None):
     if not minimum <= value < float("inf"):  # also false for NaN
         raise ConfigError("%s must be a finite number of at least %s, not %r" % (variable, minimum, raw[:40]))
     return int(value) if kind == "count" else value
-
-
-def log_setting(name, env, problems):
-    """A log setting's value; a malformed one is its default, with the reason added to problems."""
-    try:
-        return setting(name, env)
-    except ConfigError as error:
-        problems.append(str(error))
-        return SETTINGS[name][3]
 
 
 class Settings:
@@ -767,8 +758,8 @@ class Log:
         self.secrets = secrets
         self.cache_subdirectory = cache_subdirectory
         self.problems = []  # malformed log settings, replaced by their defaults
-        self.level = LOG_LEVELS[log_setting("log_level", env, self.problems)]
-        self.max_bytes = log_setting("log_max_bytes", env, self.problems)
+        self.level = LOG_LEVELS[self.setting("log_level", env)]
+        self.max_bytes = self.setting("log_max_bytes", env)
         path = setting("log_file", env).strip()
         self.in_cache = not path
         self.checked = not self.in_cache
@@ -779,6 +770,14 @@ class Log:
         else:
             directory = cache_directory(env)
             self.path = os.path.join(directory, LOG_DIRECTORY, LOG_FILE_NAME) if directory else None
+
+    def setting(self, name, env):
+        """A log setting's value; a malformed one is its default, and its reason one of problems."""
+        try:
+            return setting(name, env)
+        except ConfigError as error:
+            self.problems.append(str(error))
+            return SETTINGS[name][3]
 
     def usable_path(self):
         """The file lines go to, or None: no log, or a default one in an untrusted cache."""
@@ -4995,10 +4994,10 @@ def missing_helper_note(env, helper, runner="Docker"):
         runner, program, ours, os.path.join(os.path.dirname(ours), program))
 
 
-def configure_creds_store(ctx, path, fallback, switch, changes):
+def configure_creds_store(ctx, path, fallback, switch):
     """Make ecr-login Docker's credsStore (config at path) with a fallback helper (None: the
-    current credsStore, which then needs switch), appending the changes made; returns the
-    fallback. The helper config is written first: the store never points here without it."""
+    current credsStore, which then needs switch): (the fallback, the changes made). The
+    helper config is written first: the store never points here without it."""
     current = current_creds_store(path)
     if fallback is None:
         if current in (None, DOCKER_HELPER_NAME):
@@ -5012,11 +5011,11 @@ def configure_creds_store(ctx, path, fallback, switch, changes):
     if not ctx.settings.config_file and ctx.cache_dir(create=True) is None:
         raise ConfigError("a fallback kept in %s would be ignored: the cache directory is not used (%s); set %s "
                           "instead" % (helper_config, ctx.cache_problem, FALLBACK_VARIABLE))
-    changes.extend("%s: %s" % (helper_config, change)
-                   for change in update_json_file(ctx, helper_config, fallback_edit(fallback)))
-    changes.extend("%s: %s" % (path, change)
-                   for change in update_json_file(ctx, path, creds_store_edit(path, fallback, switch)))
-    return fallback
+    changes = ["%s: %s" % (helper_config, change)
+               for change in update_json_file(ctx, helper_config, fallback_edit(fallback))]
+    changes += ["%s: %s" % (path, change)
+                for change in update_json_file(ctx, path, creds_store_edit(path, fallback, switch))]
+    return fallback, changes
 
 
 def action_configure(ctx, streams, args):
@@ -5040,8 +5039,8 @@ def action_configure(ctx, streams, args):
             profile = ctx.profile
         helper = DOCKER_HELPER_NAME + ("-" + profile if profile else "")
         if store_wanted:
-            fallback = configure_creds_store(ctx, path, options.get("--fallback"), "--switch-creds-store" in options,
-                                             changes)
+            fallback, changes = configure_creds_store(ctx, path, options.get("--fallback"),
+                                                      "--switch-creds-store" in options)
             notes.append(missing_helper_note(ctx.env, fallback, "this helper, for other registries,"))
         if names:
             changes += ["%s: %s" % (path, change) for change in update_json_file(

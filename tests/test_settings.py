@@ -51,11 +51,10 @@ class SettingsTableTest(unittest.TestCase):
                 self.assertIn("AWS_ECR_RETRY_DELAY", str(raised.exception))
 
     def test_a_bad_log_setting_falls_back_and_is_named(self):
-        problems = []
-        self.assertEqual(ecr_login.log_setting("log_max_bytes", {"AWS_ECR_LOG_MAX_BYTES": "1MB"}, problems),
-                         1024 * 1024)
-        self.assertEqual(len(problems), 1)
-        self.assertIn("AWS_ECR_LOG_MAX_BYTES='1MB'", problems[0])
+        log = ecr_login.Log({"AWS_ECR_LOG_MAX_BYTES": "1MB", "AWS_ECR_LOG_FILE": "off"}, set(), lambda name: None)
+        self.assertEqual(log.max_bytes, 1024 * 1024)
+        self.assertEqual(len(log.problems), 1)
+        self.assertIn("AWS_ECR_LOG_MAX_BYTES='1MB'", log.problems[0])
 
 
 if __name__ == "__main__":
