@@ -28,6 +28,7 @@ if ROOT not in sys.path:
 import ecr_login  # noqa: E402
 from tests import sigv4_oracle  # noqa: E402
 from tests.fakeaws import KIND_ECR_PASSWORD, FakeAWS  # noqa: E402
+from tests.vectors import skip_or_fail  # noqa: E402
 
 SOURCE = os.path.join(ROOT, "ecr_login.py")
 PROGRAM = "docker-credential-ecr-login"
@@ -116,6 +117,12 @@ def clean_env(home, fake=None, **extra):
         else:
             env[name] = str(value)
     return env
+
+
+def require_a_second_user():
+    """Skip (under CI=true: fail) unless this run can act as another local user: root, with setpriv."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv")):
+        skip_or_fail("needs root and setpriv to act as a second local user")
 
 
 def make_home(test):

@@ -26,7 +26,7 @@ import unittest
 from tests.fakeaws import json_error
 from tests.helpers import (
     mode_of, CHILD_PYTHON, NOT_FOUND, PROGRAM, HelperCase, Result, child_argv, clean_env, log_path, python_command, read_text,
-    run_main, write_file, zipapp_path)
+    require_a_second_user, run_main, write_file, zipapp_path)
 
 USAGE = "Usage: docker-credential-ecr-login <store|get|erase|list|version>\n"
 RUN_TIMEOUT = 15.0
@@ -689,10 +689,9 @@ OTHER_UID = 65534
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"  # the test interpreter may live where uid 65534 cannot go
 
 
-@unittest.skipUnless(hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"),
-                     "needs root and setpriv to run the helper as a second user")
 class ConfigureAsAnotherUserTest(ConfigureCase):
     def setUp(self):
+        require_a_second_user()
         ConfigureCase.setUp(self)
         os.chmod(self.home, 0o755)
         self.user_home = os.path.join(self.home, "user")

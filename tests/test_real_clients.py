@@ -39,6 +39,8 @@ import sys
 import tempfile
 import unittest
 
+from tests.vectors import skip_or_fail, under_ci
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SUPPORT = os.path.join(HERE, "realclients_support.py")
@@ -52,10 +54,6 @@ RUN_TIMEOUT = 120     # the whole scenario; it normally takes 2-5 s
 PROBE_TIMEOUT = 30
 NAMESPACE_FULL = ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
 NAMESPACE_BASIC = ["unshare", "--mount", "--net"]
-
-
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() == "true"
 
 
 def call(args, timeout=PROBE_TIMEOUT, env=None):
@@ -138,16 +136,13 @@ class RealClientsTest(unittest.TestCase):
     def test_skopeo_podman_buildah_docker_cli_docker_py_and_kubelet_through_the_helper(self):
         run, reason = switch_decision()
         if not run:
-            if in_ci() and os.environ.get(SWITCH, "").strip() != "0":
+            if under_ci() and os.environ.get(SWITCH, "").strip() != "0":
                 self.fail("CI=true and %s is unset: set it to 1 to run the real-client test "
                           "here, or to 0 where CI runs it as its own step" % SWITCH)
             self.skipTest(reason)
         missing = missing_requirements()
         if missing:
-            message = "real-client test needs: " + "; ".join(missing)
-            if in_ci():
-                self.fail(message + " (CI=true: not skipping)")
-            self.skipTest(message)
+            skip_or_fail("real-client test needs: " + "; ".join(missing))
 
         # The scenario's temp files go under a directory removed here, even when the run
         # had to be killed and could not clean up itself.

@@ -31,8 +31,8 @@ from unittest import mock
 import build_zipapp
 from tests.fakeaws import json_error
 from tests.helpers import (
-    CHILD_PYTHON, NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, HelperCase, ecr_login, read_text, run_main,
-    write_file, zipapp_path)
+    CHILD_PYTHON, NOT_FOUND, PROGRAM, ROOT, SOURCE, SUBPROCESS_TIMEOUT, HelperCase, ecr_login, read_text,
+    require_a_second_user, run_main, write_file, zipapp_path)
 
 ATTACKER = 65534
 AKID = "AKIATRUSTTESTKEY0001"
@@ -42,14 +42,6 @@ EVIL_HOST = "registry.attacker.example"
 PLANTED_PASSWORD = "planted-password-from-the-attacker"
 VICTIM_TEXT = "export PATH=/usr/bin:/bin  # the victim's own file\n"
 HOUR = 3600
-
-
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
-def can_stage_attacks():
-    return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
 def as_attacker(script, background=False):
@@ -97,11 +89,7 @@ class TrustCase(HelperCase):
     env_keys = (AKID, SECRET)
 
     def setUp(self):
-        if not can_stage_attacks():
-            message = "attacks need root and setpriv to act as a second user"
-            if in_ci():
-                self.fail(message)
-            self.skipTest(message)
+        require_a_second_user()
         super().setUp()
         self.base = tempfile.mkdtemp(prefix="ecr-login-trust-")
         self.addCleanup(shutil.rmtree, self.base, True)
