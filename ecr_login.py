@@ -5465,9 +5465,12 @@ def run(argv, env, streams):
 
 
 def unknown_action_hint(action):
-    """'did you mean get?' for a typo of an action or command, and where the help is."""
-    import difflib
-
+    """'did you mean get?' for a typo of an action or command, and where the help is (only the
+    latter where this Python has no difflib: python3-minimal)."""
+    try:
+        import difflib
+    except ImportError:
+        return SEE_HELP
     close = difflib.get_close_matches(action.lower(), sorted(ACTIONS) + sorted(COMMANDS), 1, 0.6)
     return ("%s: did you mean %s?\n" % (PROGRAM, close[0]) if close else "") + SEE_HELP
 

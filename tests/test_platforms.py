@@ -14,7 +14,8 @@ import sys
 import unittest
 from unittest import mock
 
-from tests.helpers import NOT_FOUND, ROOT, SOURCE, HelperCase, ecr_login, make_home, read_text, run_main
+from tests.helpers import (
+    NOT_FOUND, ROOT, SOURCE, HelperCase, ecr_login, make_home, read_text, run_main, write_file)
 
 AKID = "AKIAPLATFORMSTATIC01"
 SECRET = "platform-static-secret-0c1d2e3f4a5b"
@@ -52,9 +53,20 @@ class MissingModuleTest(FakeCase):
         with mock.patch.dict(sys.modules, dict((name, None) for name in modules)):
             return run_main(args, self.env(), stdin)
 
-    def test_a_cold_static_get_needs_none_of_them(self):
-        self.assert_token(self.run_without(["json", "hmac", "hashlib", "http", "http.client", "urllib",
-                                            "urllib.request"], ["get"], REGISTRY))
+    # What python3-minimal lacks, and urllib and hashlib, which such a get does without too.
+    UNUSED_BY_A_GET = ["json", "_json", "hmac", "http", "http.client", "xml", "shlex", "termios", "difflib",
+                       "urllib", "urllib.request", "hashlib"]
+
+    def test_a_cold_get_with_keys_or_through_a_role_needs_none_of_them(self):
+        self.assert_token(self.run_without(self.UNUSED_BY_A_GET, ["get"], REGISTRY))
+        write_file(os.path.join(self.home, ".aws", "config"), "[profile dev]\nrole_arn = "
+                   "arn:aws:iam::123456789012:role/minimal\nsource_profile = base\n")
+        write_file(os.path.join(self.home, ".aws", "credentials"), "[base]\naws_access_key_id = %s\n"
+                   "aws_secret_access_key = %s\n" % (AKID, SECRET))
+        with mock.patch.dict(sys.modules, dict((name, None) for name in self.UNUSED_BY_A_GET)):
+            self.assert_token(run_main(["get"], self.env(AWS_PROFILE="dev", AWS_ACCESS_KEY_ID=None,
+                                                         AWS_SECRET_ACCESS_KEY=None), REGISTRY))
+        self.assertEqual(self.fake.count("sts", "AssumeRole"), 1)
 
     def test_get_names_the_module_and_still_answers_not_found(self):
         # socket stands in for any module a Python may lack: every network call needs it.
@@ -70,6 +82,11 @@ class MissingModuleTest(FakeCase):
         self.assertEqual((code, out), (1, ""))
         self.assertIn("lacks the standard-library module socket;", err)
         self.assertEqual(err.count("\n"), 1, err)
+
+    def test_a_mistyped_action_is_still_named_without_difflib(self):
+        code, out, err = self.run_without(["difflib"], ["gett"])
+        self.assertEqual((code, out), (1, "docker-credential-ecr-login: unknown action: gett\n"))  # as the Go helper
+        self.assertEqual(err, "docker-credential-ecr-login: run 'docker-credential-ecr-login --help' for the commands\n")
 
     def test_any_internal_error_in_get_answers_not_found(self):
         with mock.patch.object(ecr_login, "token_for_source", side_effect=KeyError("bug")):
