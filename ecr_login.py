@@ -497,9 +497,10 @@ def json_string(value):
 
 
 def json_dumps(document, indent=None):
-    """JSON as UTF-8 bytes without the json package: compact, or laid out as
-    json.dumps(indent=...) does; objects keep their order, strings are written by json_string."""
-    return json_text(document, indent, 1).encode("utf-8")
+    """JSON as UTF-8 bytes without the json package: compact, or laid out as json.dumps(indent=...)
+    does (a number of spaces, or the text of one level); objects keep their order, strings are
+    written by json_string."""
+    return json_text(document, " " * indent if isinstance(indent, int) else indent, 1).encode("utf-8")
 
 
 def json_text(value, indent, depth):
@@ -526,7 +527,7 @@ def json_text(value, indent, depth):
         return opening + closing
     if indent is None:
         return opening + ",".join(items) + closing
-    inner, outer = "\n" + " " * (indent * depth), "\n" + " " * (indent * (depth - 1))
+    inner, outer = "\n" + indent * depth, "\n" + indent * (depth - 1)
     return opening + inner + ("," + inner).join(items) + outer + closing
 
 
@@ -680,16 +681,26 @@ def read_private_file(path, limit):
         return handle.read(info.st_size + 1)  # not limit + 1: a buffer that big costs 0.2 ms
 
 
+def read_plain_file(path, limit):
+    """(the content of a regular file, its stat result), read up to one byte past limit and
+    opened without waiting on a FIFO. OSError when it is missing or unreadable, UntrustedFile
+    when it is no regular file."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):  # checked before fdopen, which refuses a directory itself
+        os.close(descriptor)
+        raise UntrustedFile("%s is not a regular file" % path)
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(limit + 1), info
+
+
 def read_json_file(path, limit, private=False):
     """The JSON value of a file of at most limit bytes: every JSON file the helper reads comes
-    through here. private: only a private file of ours, opened as read_private_file does (no
-    symlink in the last step, no blocking on a FIFO, checked with fstat). OSError when it is
-    missing or unreadable (UntrustedFile: not private), ValueError when too big or not JSON."""
-    if private:
-        data = read_private_file(path, limit)
-    else:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+    through here (configure's too, by read_json_object). private: only a private file of ours,
+    opened as read_private_file does (no symlink in the last step). OSError when it is missing
+    or unreadable (UntrustedFile: not private, not a regular file), ValueError when too big or
+    not JSON."""
+    data = read_private_file(path, limit) if private else read_plain_file(path, limit)[0]
     if len(data) > limit:
         raise ValueError("%s is larger than %d bytes" % (path, limit))
     return json_loads(data)
@@ -4840,29 +4851,19 @@ def file_error(verb, path, error):
 
 
 def read_json_object(path):
-    """(the JSON object in a config file as an OrderedDict, its mode); (empty, None) when the
-    file does not exist. Any other failure to read it is a ConfigError: a file that cannot be
-    read must never be replaced by one without what it held."""
-    import collections
+    """(the JSON object in a config file, its mode); (empty, None) when the file does not exist.
+    Any other failure to read it is a ConfigError: a file that cannot be read must never be
+    replaced by one without what it held."""
     import errno
-    import json
-    import stat
 
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
+        data, info = read_plain_file(path, MAX_CONFIG_FILE_BYTES)
+    except UntrustedFile:
+        raise ConfigError("%s is not a regular file; it was left untouched" % path)
     except OSError as error:
         if error.errno == errno.ENOENT:
-            return collections.OrderedDict(), None
+            return {}, None
         raise file_error("read", path, error)
-    info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(descriptor)
-        raise ConfigError("%s is not a regular file; it was left untouched" % path)
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            data = handle.read(MAX_CONFIG_FILE_BYTES + 1)
-        except OSError as error:
-            raise file_error("read", path, error)
     if len(data) > MAX_CONFIG_FILE_BYTES:
         raise ConfigError("%s is larger than %d bytes; it was left untouched" % (path, MAX_CONFIG_FILE_BYTES))
     try:
@@ -4870,8 +4871,7 @@ def read_json_object(path):
     except UnicodeDecodeError:
         raise ConfigError("%s is not UTF-8 text; it was left untouched" % path)
     try:
-        document = json.loads(text, object_pairs_hook=collections.OrderedDict) if text.strip() else \
-            collections.OrderedDict()
+        document = json_loads(text) if text.strip() else {}
     except ValueError:
         raise ConfigError("%s is not valid JSON; it was left untouched" % path)
     if not isinstance(document, dict):
@@ -4883,14 +4883,12 @@ def update_json_file(ctx, path, edit):
     """Apply edit(document) -> [changes] to a JSON config file and return the changes. Runs
     under a lock file beside it, so that concurrent runs each see the others' entries; the
     file is rewritten atomically, keeping its mode, only when something changed."""
-    import json
-
     target = os.path.realpath(path)  # a symlinked config stays a symlink
     with FileLock(path + ".lock", ctx.settings.lock_timeout, ctx.log):  # without one if it cannot be made
         document, mode = read_json_object(path)
         changes = edit(document)
         if changes:
-            data = (json.dumps(document, indent="\t") + "\n").encode("utf-8")
+            data = json_dumps(document, indent="\t") + b"\n"  # as Docker writes it
             try:
                 write_private_file(target, data)
                 if mode is not None:
@@ -4902,12 +4900,10 @@ def update_json_file(ctx, path, edit):
 
 def cred_helpers_edit(path, hosts, helper, remove):
     """An update_json_file edit that adds (or removes) credHelpers entries naming helper."""
-    import collections
-
     def edit(document):
         if not isinstance(document.get("credHelpers", {}), dict):
             raise ConfigError("%s has a credHelpers that is not a JSON object; it was left untouched" % path)
-        helpers = document.setdefault("credHelpers", collections.OrderedDict())
+        helpers = document.setdefault("credHelpers", {})
         changes = []
         for host in hosts:
             if remove:
@@ -4972,10 +4968,18 @@ def current_creds_store(path):
 
 
 def path_lookup(env, name):
-    """The first executable called name on the PATH of env, or None."""
-    import shutil
+    """The first executable called name on the PATH of env, or None: shutil.which where
+    Windows' PATHEXT rules need it, a plain walk elsewhere (python3-minimal has no shutil)."""
+    path = env.get("PATH", os.defpath)
+    if os.name == "nt":
+        import shutil
 
-    return shutil.which(name, path=env.get("PATH", os.defpath))
+        return shutil.which(name, path=path)
+    for directory in path.split(os.pathsep):
+        candidate = os.path.join(directory or os.curdir, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def missing_helper_note(env, helper, runner="Docker"):

@@ -11,9 +11,11 @@ server URL is written to stdin and stdin closed, as Docker does.
 
 Checks: version; a Docker Hub get is "not found"; a cold get against the fake returns the
 token it minted; a warm get returns it again without a request; list names the registry.
-With --minimal (a Python that is only Debian's python3-minimal, which lacks json, _json,
-hmac, http.client, xml and shlex) the same must pass, and configure, which needs json, must
-say in one line which module is missing and what to install.
+Then configure must write the Docker config under the home. With --minimal (a Python that is
+only Debian's python3-minimal, which lacks json, _json, hmac, http.client, xml, shlex, termios,
+difflib and shutil) all that must pass as well, and a get through a credential_process, which
+needs shlex, must answer "not found" and say in one line which module is missing and what to
+install.
 Not a unittest module (no test_ prefix): .ci/run calls it. Exit status 0 when all pass.
 """
 
@@ -89,10 +91,23 @@ def smoke(command, home, helper_home, minimal):
         result = run(command, ["list"], env)
         listed = json.loads(result[1]) if result[1].startswith("{") else None
         expect(result[0] == 0 and isinstance(listed, dict) and listed.get("https://" + REGISTRY) == "AWS", "list", result)
-        if minimal:  # configure edits Docker's config with the json package, which python3-minimal lacks
-            result = run(command, ["configure", REGISTRY], env)
-            expect(result[0] == 1 and result[2].count("\n") == 1 and "lacks the standard-library module json;"
-                   in result[2] and "python3-minimal" in result[2], "configure names the missing module", result)
+        result = run(command, ["configure", REGISTRY], env)
+        config = os.path.join(home, ".docker", "config.json")
+        written = {}
+        if os.path.exists(config):
+            with open(config) as handle:
+                written = json.load(handle)
+        expect(result[0] == 0 and written.get("credHelpers") == {REGISTRY: "ecr-login"},
+               "configure writes the Docker config in the home", result)
+        if minimal:  # a credential_process is split by shlex, which python3-minimal lacks
+            os.makedirs(os.path.join(home, ".aws"))
+            with open(os.path.join(home, ".aws", "config"), "w") as handle:
+                handle.write("[profile tool]\ncredential_process = /bin/true\n")
+            keyless = dict((name, value) for name, value in env.items() if not name.startswith("AWS_ACCESS_KEY"))
+            result = run(command, ["get"], dict(keyless, AWS_PROFILE="tool", AWS_SECRET_ACCESS_KEY=""), REGISTRY)
+            expect(result[0] == 1 and result[1].strip() == NOT_FOUND and result[2].count("\n") == 1 and
+                   "lacks the standard-library module shlex;" in result[2] and "python3-minimal" in result[2],
+                   "a get through a credential_process names the missing module", result)
         if fake.errors:
             raise SmokeFailure("the fake saw errors: %s" % fake.errors)
 

@@ -656,6 +656,8 @@ class ConfigureTest(ConfigureCase):
         result = self.run_child(["configure", HOST], self.configure_env(), program=self.app)  # a hang: its timeout
         self.assert_failed(result, self.config_path(), "not a regular file")
         self.assertTrue(stat.S_ISFIFO(os.lstat(self.config_path()).st_mode))
+        listed = self.run_child(["list"], self.configure_env(), program=self.app)  # list reads it too
+        self.assertEqual((listed[0], listed[1]), (0, "{}\n"), listed)
 
     def test_a_file_where_the_docker_directory_should_be_is_named(self):
         write_file(self.home_path(".docker"), "not a directory")

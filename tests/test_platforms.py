@@ -68,6 +68,18 @@ class MissingModuleTest(FakeCase):
                                                          AWS_SECRET_ACCESS_KEY=None), REGISTRY))
         self.assertEqual(self.fake.count("sts", "AssumeRole"), 1)
 
+    def test_configure_and_doctor_need_none_of_them_nor_shutil(self):
+        code, out, err = self.run_without(self.UNUSED_BY_A_GET + ["shutil"], ["configure", REGISTRY])
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(self.home, ".docker", "config.json")) as handle:
+            self.assertEqual(json.load(handle), {"credHelpers": {REGISTRY: "ecr-login"}})
+        bin_directory = os.path.join(self.home, "bin")
+        write_file(os.path.join(bin_directory, "docker-credential-ecr-login"), "#!/bin/sh\n", mode=0o755)
+        with mock.patch.dict(sys.modules, dict((name, None) for name in self.UNUSED_BY_A_GET + ["shutil"])):
+            code, out, err = run_main(["doctor", REGISTRY], self.env(PATH=bin_directory))
+        self.assertIn("first docker-credential-ecr-login on PATH: %s/docker-credential-ecr-login\n" % bin_directory, out)
+        self.assertNotIn("lacks", out + err)
+
     def test_get_names_the_module_and_still_answers_not_found(self):
         # socket stands in for any module a Python may lack: every network call needs it.
         code, out, err = self.run_without(["socket"], ["get"], REGISTRY)
