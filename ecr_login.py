@@ -4975,8 +4975,8 @@ def path_lookup(env, name):
         import shutil
 
         return shutil.which(name, path=path)
-    for directory in path.split(os.pathsep):
-        candidate = os.path.join(directory or os.curdir, name)
+    for directory in path.split(os.pathsep) if path else ():  # an empty PATH finds nothing, as for which
+        candidate = os.path.join(directory, name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None

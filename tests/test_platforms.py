@@ -128,6 +128,27 @@ def run_child(args, env, stdin=b"", redirections="", stdout_reader_closes=False)
     return proc.returncode, out or b"", err
 
 
+@unittest.skipIf(os.name == "nt", "on Windows path_lookup is shutil.which itself")
+class PathLookupTest(unittest.TestCase):
+    """doctor and configure find programs on PATH without shutil (python3-minimal lacks it),
+    and find what shutil.which finds."""
+
+    def test_agrees_with_shutil_which(self):
+        import shutil
+
+        home = make_home(self)
+        write_file(os.path.join(home, "tool"), "#!/bin/sh\n", mode=0o755)
+        write_file(os.path.join(home, "plain"), "not executable\n", mode=0o644)
+        os.mkdir(os.path.join(home, "folder"))
+        cwd = os.getcwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(home)  # an empty PATH entry is the current directory
+        for path in ("", home, "/nonexistent:" + home, ":/usr/bin", "/usr/bin:/bin"):
+            for name in ("tool", "plain", "folder", "sh", "absent"):
+                with self.subTest(path=path, name=name):
+                    self.assertEqual(ecr_login.path_lookup({"PATH": path}, name), shutil.which(name, path=path))
+
+
 class ClosedStreamsTest(FakeCase):
     def assert_clean_failure(self, err):
         text = err.decode("utf-8", "replace")
